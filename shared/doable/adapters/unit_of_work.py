@@ -1,0 +1,60 @@
+"""One database transaction with its repositories; events committed with it are handed on after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from types import TracebackType
+
+from sqlalchemy import Connection, Engine
+
+from doable.adapters.repositories import AuditLog, ConsumerLedger, Outbox, TaskRepository, UserRepository
+from doable.domain.events import Event
+
+AfterCommit = Callable[[Sequence[Event]], None]
+
+
+class UnitOfWork:
+    tasks: TaskRepository
+    users: UserRepository
+    outbox: Outbox
+    audit: AuditLog
+    ledger: ConsumerLedger
+
+    def __init__(self, engine: Engine, after_commit: AfterCommit | None = None) -> None:
+        self.engine = engine
+        self.after_commit = after_commit
+        self._connection: Connection | None = None
+        self._events: list[Event] = []
+
+    def __enter__(self) -> UnitOfWork:
+        self._connection = self.engine.connect()
+        self._transaction = self._connection.begin()
+        self._events = []
+        self.tasks = TaskRepository(self._connection)
+        self.users = UserRepository(self._connection)
+        self.outbox = Outbox(self._connection)
+        self.audit = AuditLog(self._connection)
+        self.ledger = ConsumerLedger(self._connection)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._transaction.is_active:
+            self._transaction.rollback()
+        assert self._connection is not None
+        self._connection.close()
+
+    def emit(self, events: Sequence[Event]) -> None:
+        """Writes events to the outbox inside this transaction: they commit or vanish with the change."""
+        self.outbox.add(events)
+        self._events.extend(events)
+
+    def commit(self) -> None:
+        self._transaction.commit()
+        events, self._events = self._events, []
+        if events and self.after_commit is not None:
+            self.after_commit(events)
+
+    def rollback(self) -> None:
+        self._transaction.rollback()
+        self._events = []

@@ -1,0 +1,123 @@
+"""Wires the adapters for the way Doable runs (embedded or behind a Dapr sidecar) into one container."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Engine
+
+from doable.adapters.dapr import DaprJobScheduler, DaprPublisher, DaprSecretStore, DaprSidecar, DaprStateStore
+from doable.adapters.db import make_engine
+from doable.adapters.outbox import OutboxDispatcher
+from doable.adapters.tokens import TokenService
+from doable.adapters.unit_of_work import UnitOfWork
+from doable.config import Settings
+from doable.http.gateway import DaprInvoker, Invoker
+from doable.services.ports import EventPublisher, JobScheduler, SecretStore, StateStore
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    publisher: EventPublisher
+    secrets: SecretStore
+    jobs: JobScheduler
+    state: StateStore
+    sidecar: DaprSidecar | None = None
+    invoker: Invoker | None = None  # the gateway's way to reach the other functions
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.dispatcher = OutboxDispatcher(self.engine, self.publisher)
+        self._tokens: TokenService | None = None
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.dispatcher)
+
+    @property
+    def tokens(self) -> TokenService:
+        if self._tokens is None:
+            self._tokens = TokenService(
+                self.secrets.get("jwt-signing-key"),
+                self.settings.token_ttl_seconds,
+                oidc_jwks_url=self.settings.oidc_jwks_url,
+                oidc_issuer=self.settings.oidc_issuer,
+                oidc_audience=self.settings.oidc_audience,
+            )
+        return self._tokens
+
+    def readiness(self) -> dict[str, bool]:
+        checks = {"database": _database_ok(self.engine)}
+        if self.sidecar is not None:
+            checks["sidecar"] = self.sidecar.healthy()
+        return checks
+
+
+def _database_ok(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+_lock = threading.Lock()
+_container: Container | None = None
+
+
+def container(settings: Settings | None = None) -> Container:
+    """The process's container, built on first use so a function starts before its sidecar is ready."""
+    global _container
+    with _lock:
+        if _container is None:
+            settings = settings or Settings.from_env()
+            _container = build_dapr(settings) if settings.mode == "dapr" else build_embedded(settings)
+        return _container
+
+
+def install(built: Container) -> None:
+    """Makes `built` the process's container (embedded mode and tests wire their own)."""
+    global _container
+    with _lock:
+        _container = built
+
+
+def build_dapr(settings: Settings) -> Container:
+    sidecar = DaprSidecar()
+    secret_store = DaprSecretStore(sidecar, settings.secret_store)
+    url = settings.database_url or secret_store.get("database-url")
+    return Container(
+        settings=settings,
+        engine=make_engine(url),
+        publisher=DaprPublisher(sidecar, settings.pubsub),
+        secrets=secret_store,
+        jobs=DaprJobScheduler(sidecar),
+        state=DaprStateStore(sidecar, settings.state_store),
+        sidecar=sidecar,
+        invoker=DaprInvoker(sidecar, settings.invoke_timeout_seconds),
+    )
+
+
+def build_embedded(settings: Settings) -> Container:
+    from doable.adapters.inprocess import InProcessBus, InProcessJobs, InProcessState, LocalSecrets
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.database_url or f"sqlite:///{settings.data_dir / 'doable.db'}"
+    secret_store = LocalSecrets(settings.data_dir / "secrets.json",
+                                defaults={"jwt-signing-key": lambda: secrets.token_urlsafe(48)})
+    bus = InProcessBus()
+    return Container(
+        settings=settings,
+        engine=make_engine(url),
+        publisher=bus,
+        secrets=secret_store,
+        jobs=InProcessJobs(),
+        state=InProcessState(),
+        extras={"bus": bus},
+    )

@@ -1,0 +1,136 @@
+"""The `doable` command: run the app embedded, bring the local stack up and down, serve one function."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from doable.config import REPO_ROOT, Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="doable", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="every function in one process, SQLite, http://localhost:8080")
+    run.add_argument("--port", type=int, default=8080)
+    run.add_argument("--host", default="127.0.0.1")
+
+    up = commands.add_parser("up", help="start PostgreSQL, Kafka, the Dapr scheduler and every function")
+    up.add_argument("--detach", action="store_true", help="return once ready instead of waiting for Ctrl-C")
+    up.add_argument("--fresh", action="store_true", help="start from an empty database")
+    up.add_argument("--state-dir", type=Path, default=REPO_ROOT / ".doable")
+    up.add_argument("--database", default="doable")
+
+    down = commands.add_parser("down", help="stop what `up` started")
+    down.add_argument("--state-dir", type=Path, default=REPO_ROOT / ".doable")
+
+    serve = commands.add_parser("serve", help="serve one function (FUNCTION_TARGET) with functions-framework")
+    serve.add_argument("function", nargs="?", help="app id, e.g. create-task; defaults to $FUNCTION_TARGET")
+    serve.add_argument("--port", type=int, default=None, help="defaults to $PORT or 8080")
+    serve.add_argument("--host", default=None, help="defaults to $HOST or 127.0.0.1")
+
+    commands.add_parser("migrate", help="apply database migrations to the configured database")
+
+    audit = commands.add_parser("audit", help="audit log tools")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_commands.add_parser("verify", help="check every user's hash chain")
+    verify.add_argument("--user", default=None)
+
+    args = parser.parse_args(argv)
+    handler = {"run": _run, "up": _up, "down": _down, "serve": _serve, "migrate": _migrate, "audit": _audit}
+    return handler[args.command](args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from doable.embedded import serve
+
+    serve(args.host, args.port)
+    return 0
+
+
+def _up(args: argparse.Namespace) -> int:
+    from doable.stack import Stack, StackError
+
+    stack = Stack(args.state_dir, args.database, fresh=args.fresh)
+    try:
+        stack.start()
+    except (StackError, KeyboardInterrupt) as error:
+        print(f"up failed: {error}", file=sys.stderr)
+        stack.stop()
+        return 1
+    print(stack.table())
+    if args.detach:
+        print("running in the background; stop with `make down`")
+        return 0
+    print("press Ctrl-C to stop")
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    print("stopping…")
+    stack.stop()
+    return 0
+
+
+def _down(args: argparse.Namespace) -> int:
+    from doable.stack import Stack
+
+    stack = Stack(args.state_dir)
+    running = stack.running_pids()
+    stack.stop()
+    print(f"stopped {len(running)} processes" if running else "nothing was running")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import os
+
+    import functions_framework
+    from functions_framework._http import create_server
+
+    from doable.observability import configure_logging
+
+    name = args.function or os.environ.get("FUNCTION_TARGET")
+    settings = Settings.from_env()
+    source = settings.functions_dir / str(name) / "main.py"
+    if not name or not source.is_file():
+        print(f"no function {name!r}; expected {source}", file=sys.stderr)
+        return 2
+    configure_logging(name, settings.log_level)
+    app = functions_framework.create_app(target="handler", source=str(source), signature_type="http")
+    host = args.host or os.environ.get("HOST", "127.0.0.1")
+    port = args.port or int(os.environ.get("PORT", "8080"))
+    create_server(app, debug=False).run(host, port)
+    return 0
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from doable.adapters.migrate import upgrade
+    from doable.bootstrap import container
+
+    upgrade(container().engine)
+    print("database is at the latest migration")
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from doable.bootstrap import container
+    from doable.services.audit import verify
+
+    checked, broken = verify(container().uow(), args.user)
+    if broken is None:
+        print(f"audit log intact: {checked} entries verified")
+        return 0
+    print(f"audit log broken at entry {broken.seq} of user {broken.user_id}: {broken.reason} "
+          f"({checked} entries before it verified)")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

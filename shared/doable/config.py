@@ -1,0 +1,53 @@
+"""Settings from the environment: the one place that knows Doable's variables and their defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str = "embedded"  # embedded: one process, SQLite; dapr: one function behind its sidecar
+    data_dir: Path = REPO_ROOT / ".doable"
+    functions_dir: Path = REPO_ROOT / "functions"
+    database_url: str | None = None  # dapr mode reads it from the secret store unless set here
+    pubsub: str = "pubsub"
+    secret_store: str = "secretstore"
+    state_store: str = "statestore"
+    app_api_token: str | None = None
+    token_ttl_seconds: int = 7 * 24 * 3600
+    oidc_jwks_url: str | None = None
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    max_body_bytes: int = 64 * 1024
+    invoke_timeout_seconds: float = 10.0
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("DOABLE_DATA_DIR", str(cls.data_dir)))
+        mode = env.get("DOABLE_MODE", "embedded")
+        if mode not in ("embedded", "dapr"):
+            raise ValueError(f"DOABLE_MODE must be 'embedded' or 'dapr', not {mode!r}")
+        return cls(
+            mode=mode,
+            data_dir=data_dir,
+            functions_dir=Path(env.get("DOABLE_FUNCTIONS_DIR", str(cls.functions_dir))),
+            database_url=env.get("DOABLE_DATABASE_URL") or None,
+            pubsub=env.get("DOABLE_PUBSUB", cls.pubsub),
+            secret_store=env.get("DOABLE_SECRET_STORE", cls.secret_store),
+            state_store=env.get("DOABLE_STATE_STORE", cls.state_store),
+            app_api_token=env.get("APP_API_TOKEN") or None,
+            token_ttl_seconds=int(env.get("DOABLE_TOKEN_TTL_SECONDS", cls.token_ttl_seconds)),
+            oidc_jwks_url=env.get("DOABLE_OIDC_JWKS_URL") or None,
+            oidc_issuer=env.get("DOABLE_OIDC_ISSUER") or None,
+            oidc_audience=env.get("DOABLE_OIDC_AUDIENCE") or None,
+            max_body_bytes=int(env.get("DOABLE_MAX_BODY_BYTES", cls.max_body_bytes)),
+            invoke_timeout_seconds=float(env.get("DOABLE_INVOKE_TIMEOUT_SECONDS", cls.invoke_timeout_seconds)),
+            log_level=env.get("DOABLE_LOG_LEVEL", cls.log_level),
+        )

@@ -1,0 +1,181 @@
+"""Doable's events as CloudEvents 1.0: the one place that knows their types, topics and envelope."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from doable.domain.model import Task, format_time, new_id, parse_time
+
+SCHEMA_VERSION = 2
+ACCEPTED_SCHEMA_VERSIONS = frozenset({1, 2})
+SOURCE = "urn:doable"
+
+
+class Topic(StrEnum):
+    TASK_EVENTS = "task-events"
+    TASK_UPDATES = "task-updates"
+    REMINDERS = "reminders"
+
+
+class EventType(StrEnum):
+    TASK_CREATED = "task.created"
+    TASK_UPDATED = "task.updated"
+    TASK_COMPLETED = "task.completed"
+    TASK_REOPENED = "task.reopened"
+    TASK_DELETED = "task.deleted"
+    REMINDER_DUE = "reminder.due"
+
+
+class InvalidEvent(ValueError):
+    """A delivery that is not a Doable event this version understands; it goes to dead letters."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who asked and under which correlation: travels from the request into every event it causes."""
+
+    user_id: str
+    correlation_id: str = field(default_factory=new_id)
+    traceparent: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    type: str
+    topic: Topic
+    subject: str
+    user_id: str
+    time: datetime
+    correlation_id: str
+    data: dict[str, Any]
+    traceparent: str | None = None
+    schema_version: int = SCHEMA_VERSION
+    source: str = SOURCE
+
+    @property
+    def partition_key(self) -> str:
+        """The task id: one task's events land on one partition and stay in order."""
+        return self.subject
+
+    def to_cloudevent(self) -> dict[str, Any]:
+        envelope: dict[str, Any] = {
+            "specversion": "1.0",
+            "id": self.id,
+            "source": self.source,
+            "type": self.type,
+            "subject": self.subject,
+            "time": format_time(self.time),
+            "datacontenttype": "application/json",
+            "userid": self.user_id,
+            "correlationid": self.correlation_id,
+            "schemaversion": str(self.schema_version),
+            "partitionkey": self.partition_key,
+            "data": self.data,
+        }
+        if self.traceparent:
+            envelope["traceparent"] = self.traceparent
+        return envelope
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_cloudevent(), separators=(",", ":"))
+
+    @classmethod
+    def from_cloudevent(cls, envelope: dict[str, Any], topic: Topic | None = None) -> Event:
+        """Reads an envelope written by this or the previous schema version; anything else is invalid."""
+        try:
+            if envelope.get("specversion") != "1.0":
+                raise InvalidEvent(f"specversion {envelope.get('specversion')!r} is not 1.0")
+            version = int(envelope.get("schemaversion", 1))
+            if version not in ACCEPTED_SCHEMA_VERSIONS:
+                raise InvalidEvent(f"schema version {version} is not one of {sorted(ACCEPTED_SCHEMA_VERSIONS)}")
+            event_type = str(envelope["type"])
+            if event_type not in EventType.__members__.values():
+                raise InvalidEvent(f"unknown event type {event_type!r}")
+            data = envelope.get("data")
+            if isinstance(data, str):
+                data = json.loads(data)
+            if not isinstance(data, dict):
+                raise InvalidEvent("data must be a JSON object")
+            return cls(
+                id=str(envelope["id"]),
+                type=event_type,
+                topic=topic or _topic_of(event_type, data),
+                subject=str(envelope["subject"]),
+                user_id=str(envelope["userid"]),
+                time=parse_time(str(envelope["time"])),
+                correlation_id=str(envelope.get("correlationid") or envelope["id"]),
+                data=_upgrade(version, data),
+                traceparent=envelope.get("traceparent"),
+                schema_version=version,
+                source=str(envelope.get("source", SOURCE)),
+            )
+        except InvalidEvent:
+            raise
+        except (KeyError, TypeError, ValueError) as error:
+            raise InvalidEvent(f"malformed CloudEvent: {error!r}") from error
+
+
+def _topic_of(event_type: str, data: dict[str, Any]) -> Topic:
+    if event_type == EventType.REMINDER_DUE:
+        return Topic.REMINDERS
+    return Topic.TASK_UPDATES if data.get("compact") else Topic.TASK_EVENTS
+
+
+def _upgrade(version: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 carried the snapshot flat; version 2 nests it under "task" beside "changes"."""
+    if version == 1 and "task" not in data:
+        return {"task": data, "changes": {}}
+    return data
+
+
+def task_events(event_type: EventType, task: Task, ctx: Context, now: datetime,
+                changes: dict[str, Any] | None = None) -> list[Event]:
+    """One lifecycle event with the full snapshot for `task-events`, and its compact twin for live clients."""
+    snapshot = task.to_dict()
+    changed = _jsonable(changes or {})
+    full = Event(
+        id=new_id(),
+        type=event_type,
+        topic=Topic.TASK_EVENTS,
+        subject=task.id,
+        user_id=task.user_id,
+        time=now,
+        correlation_id=ctx.correlation_id,
+        traceparent=ctx.traceparent,
+        data={"task": snapshot, "changes": changed},
+    )
+    compact = Event(
+        id=new_id(),
+        type=event_type,
+        topic=Topic.TASK_UPDATES,
+        subject=task.id,
+        user_id=task.user_id,
+        time=now,
+        correlation_id=ctx.correlation_id,
+        traceparent=ctx.traceparent,
+        data={
+            "compact": True,
+            "task": {key: snapshot[key] for key in ("id", "title", "status", "due_at", "version")},
+            "changes": sorted(changed),
+        },
+    )
+    return [full, compact]
+
+
+def _jsonable(changes: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in changes.items():
+        if isinstance(value, datetime):
+            out[name] = format_time(value)
+        elif isinstance(value, tuple):
+            out[name] = list(value)
+        elif isinstance(value, StrEnum):
+            out[name] = value.value
+        else:
+            out[name] = value
+    return out

@@ -1,0 +1,192 @@
+"""Turns a function's routes into one functions-framework HTTP handler.
+
+Every function gets the same edges here: health, readiness and metrics probes, the app API token
+check, correlation and trace context, bearer authentication, body limits, and problem+json errors.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import flask
+from flask import Response
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from doable.bootstrap import Container, container
+from doable.domain.errors import DomainError, Unauthorized
+from doable.domain.events import Context
+from doable.domain.model import new_id
+from doable.http.problem import from_error, json_response, problem
+from doable.observability import (
+    HTTP_LATENCY,
+    HTTP_REQUESTS,
+    correlation_id_var,
+    metrics_text,
+    new_traceparent,
+    traceparent_var,
+)
+
+log = logging.getLogger(__name__)
+CORRELATION_HEADER = "X-Correlation-ID"
+_CORRELATION = re.compile(r"^[\w.\-:]{1,64}$")
+
+
+class Request:
+    """What a route handler sees: the raw request, path parameters, the caller and the container."""
+
+    def __init__(self, raw: flask.Request, params: dict[str, str], ctx: Context, app: Container) -> None:
+        self.raw = raw
+        self.params = params
+        self.ctx = ctx
+        self.app = app
+
+    @property
+    def user_id(self) -> str:
+        return self.ctx.user_id
+
+    @property
+    def args(self) -> dict[str, list[str]]:
+        return {key: self.raw.args.getlist(key) for key in self.raw.args}
+
+    def json(self) -> dict[str, Any]:
+        """The body as a JSON object, or a DomainError that says exactly what is wrong with it."""
+        mimetype = self.raw.mimetype
+        if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
+            raise DomainError(f"send the body as application/json, not {mimetype}", 415, "Unsupported media type")
+        raw = self.raw.get_data(cache=True)
+        try:
+            body = json.loads(raw or b"null")
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise DomainError(f"the body is not valid JSON: {error}", 400, "Malformed JSON") from None
+        if not isinstance(body, dict):
+            raise DomainError("the body must be a JSON object", 400, "Malformed JSON")
+        return body
+
+
+RouteHandler = Callable[[Request], Response]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    template: str
+    handler: RouteHandler
+    auth: bool
+
+
+class HttpFunction:
+    def __init__(self, name: str, *, public: bool = False) -> None:
+        self.name = name
+        self.public = public  # the gateway faces the internet, not a sidecar: no app token there
+        self.routes: list[Route] = []
+
+    def route(self, method: str, template: str, *, auth: bool = True) -> Callable[[RouteHandler], RouteHandler]:
+        # {name} matches one path segment, {name*} the rest of the path.
+        regex = re.sub(r"\{(\w+)\*\}", r"(?P<\1>.*)", template)
+        pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", regex) + "/?$")
+
+        def register(handler: RouteHandler) -> RouteHandler:
+            self.routes.append(Route(method, pattern, template, handler, auth))
+            return handler
+
+        return register
+
+    def get(self, template: str, *, auth: bool = True) -> Callable[[RouteHandler], RouteHandler]:
+        return self.route("GET", template, auth=auth)
+
+    def post(self, template: str, *, auth: bool = True) -> Callable[[RouteHandler], RouteHandler]:
+        return self.route("POST", template, auth=auth)
+
+    def patch(self, template: str, *, auth: bool = True) -> Callable[[RouteHandler], RouteHandler]:
+        return self.route("PATCH", template, auth=auth)
+
+    def delete(self, template: str, *, auth: bool = True) -> Callable[[RouteHandler], RouteHandler]:
+        return self.route("DELETE", template, auth=auth)
+
+    def handler(self, raw: flask.Request) -> Response:
+        """The functions-framework entry point."""
+        probe = self._probe(raw.path)
+        if probe is not None:
+            return probe
+        started = time.perf_counter()
+        app = container()
+        correlation_id = raw.headers.get(CORRELATION_HEADER, "")
+        if not _CORRELATION.match(correlation_id):
+            correlation_id = new_id()
+        traceparent = new_traceparent(raw.headers.get("traceparent"))
+        correlation_token = correlation_id_var.set(correlation_id)
+        trace_token = traceparent_var.set(traceparent)
+        template = "unmatched"
+        try:
+            response, template = self._dispatch(raw, app, correlation_id, traceparent)
+        finally:
+            correlation_id_var.reset(correlation_token)
+            traceparent_var.reset(trace_token)
+        response.headers[CORRELATION_HEADER] = correlation_id
+        response.headers.setdefault("traceparent", traceparent)
+        HTTP_REQUESTS.labels(self.name, template, str(response.status_code)).inc()
+        HTTP_LATENCY.labels(self.name, template).observe(time.perf_counter() - started)
+        return response
+
+    def _dispatch(self, raw: flask.Request, app: Container, correlation_id: str,
+                  traceparent: str) -> tuple[Response, str]:
+        if not self.public and app.settings.app_api_token:
+            given = raw.headers.get("dapr-api-token", "")
+            if not hmac.compare_digest(given, app.settings.app_api_token):
+                return problem(401, "this function only answers its own Dapr sidecar"), "unauthorised"
+        allowed: list[str] = []
+        for route in self.routes:
+            match = route.pattern.match(raw.path)
+            if not match:
+                continue
+            if route.method not in ("*", raw.method):
+                allowed.append(route.method)
+                continue
+            try:
+                raw.max_content_length = app.settings.max_body_bytes
+                user_id = self._authenticate(raw, app) if route.auth else ""
+                ctx = Context(user_id=user_id, correlation_id=correlation_id, traceparent=traceparent)
+                return route.handler(Request(raw, match.groupdict(), ctx, app)), route.template
+            except DomainError as error:
+                return from_error(error, correlation_id=correlation_id), route.template
+            except RequestEntityTooLarge:
+                return problem(413, f"the body is larger than {app.settings.max_body_bytes} bytes"), route.template
+            except Exception:
+                log.exception("%s %s failed", raw.method, raw.path)
+                return problem(500, "something went wrong on our side; try again, and quote the correlation id "
+                               "if it keeps failing", correlation_id=correlation_id), route.template
+        if allowed:
+            response = problem(405, f"{raw.method} is not allowed here; use {', '.join(sorted(set(allowed)))}")
+            response.headers["Allow"] = ", ".join(sorted(set(allowed)))
+            return response, "unmatched"
+        return problem(404, f"no such endpoint: {raw.method} {raw.path}"), "unmatched"
+
+    def _authenticate(self, raw: flask.Request, app: Container) -> str:
+        header = raw.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("send 'Authorization: Bearer <token>'; get a token from /api/auth/login")
+        identity = app.tokens.verify(token.strip())
+        if identity.external:
+            from doable.services.users import current_user
+
+            current_user(app.uow(), identity)
+        return identity.user_id
+
+    def _probe(self, path: str) -> Response | None:
+        if path == "/healthz":
+            return json_response({"status": "ok", "function": self.name})
+        if path == "/readyz":
+            checks = container().readiness()
+            return json_response({"ready": all(checks.values()), "checks": checks}, 200 if all(checks.values()) else 503)
+        if path == "/metrics":
+            return Response(metrics_text(), mimetype="text/plain; version=0.0.4")
+        return None

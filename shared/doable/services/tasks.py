@@ -1,0 +1,120 @@
+"""Task commands and queries: each validates its input, works in one unit of work and emits its events."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from doable.adapters.unit_of_work import UnitOfWork
+from doable.domain.errors import NotFound, PreconditionFailed, invalid
+from doable.domain.events import Context, EventType, task_events
+from doable.domain.model import Task, new_task, utcnow, validate_task_fields
+from doable.domain.query import Page, TaskQuery
+
+
+def create_task(uow: UnitOfWork, ctx: Context, data: Mapping[str, Any], now: datetime | None = None) -> Task:
+    fields = validate_task_fields(data, partial=False)
+    now = now or utcnow()
+    with uow:
+        task = new_task(ctx.user_id, fields, now)
+        uow.tasks.add(task)
+        uow.emit(task_events(EventType.TASK_CREATED, task, ctx, now))
+        uow.commit()
+    return task
+
+
+def get_task(uow: UnitOfWork, ctx: Context, task_id: str) -> Task:
+    with uow:
+        return _owned(uow, ctx, task_id)
+
+
+def update_task(uow: UnitOfWork, ctx: Context, task_id: str, data: Mapping[str, Any],
+                if_match: str | None = None, now: datetime | None = None) -> Task:
+    fields = validate_task_fields(data, partial=True)
+    expected = parse_if_match(if_match)
+    now = now or utcnow()
+    with uow:
+        task = _owned(uow, ctx, task_id, for_update=True)
+        if expected is not None and task.version != expected:
+            raise PreconditionFailed(
+                f"the task is at version {task.version}, not {expected}; fetch it again and reapply your change"
+            )
+        changed = task.apply(fields, now)
+        if changed:
+            uow.tasks.save(task, changed)
+            uow.emit(task_events(EventType.TASK_UPDATED, task, ctx, now, changed))
+            uow.commit()
+    return task
+
+
+def complete_task(uow: UnitOfWork, ctx: Context, task_id: str, now: datetime | None = None) -> Task:
+    return _transition(uow, ctx, task_id, EventType.TASK_COMPLETED, now or utcnow())
+
+
+def reopen_task(uow: UnitOfWork, ctx: Context, task_id: str, now: datetime | None = None) -> Task:
+    return _transition(uow, ctx, task_id, EventType.TASK_REOPENED, now or utcnow())
+
+
+def _transition(uow: UnitOfWork, ctx: Context, task_id: str, event_type: EventType, now: datetime) -> Task:
+    """Completing a completed task (or reopening an open one) is a no-op: retries are safe, no event twice."""
+    with uow:
+        task = _owned(uow, ctx, task_id, for_update=True)
+        changed = task.complete(now) if event_type is EventType.TASK_COMPLETED else task.reopen(now)
+        if changed:
+            uow.tasks.save(task)
+            uow.emit(task_events(event_type, task, ctx, now, {"status": task.status}))
+            uow.commit()
+    return task
+
+
+DELETE_SCOPES = ("one", "series")
+
+
+def delete_task(uow: UnitOfWork, ctx: Context, task_id: str, scope: str = "one",
+                now: datetime | None = None) -> list[Task]:
+    """Deletes the task; scope=series also deletes the series' open instances due at or after it."""
+    if scope not in DELETE_SCOPES:
+        raise invalid("scope", "enum", "must be 'one' or 'series'")
+    now = now or utcnow()
+    with uow:
+        task = _owned(uow, ctx, task_id, for_update=True)
+        doomed = [task]
+        if scope == "series" and task.series_id is not None:
+            doomed += [t for t in uow.tasks.series_after(task) if t.id != task.id]
+        for victim in doomed:
+            uow.tasks.delete(victim)
+            uow.emit(task_events(EventType.TASK_DELETED, victim, ctx, now, {"scope": scope}))
+        uow.commit()
+    return doomed
+
+
+def search_tasks(uow: UnitOfWork, ctx: Context, query: TaskQuery, now: datetime | None = None) -> Page:
+    with uow:
+        return uow.tasks.search(ctx.user_id, query, now or utcnow())
+
+
+def tag_counts(uow: UnitOfWork, ctx: Context) -> list[dict[str, Any]]:
+    with uow:
+        return [{"tag": tag, "count": count} for tag, count in uow.tasks.tag_counts(ctx.user_id)]
+
+
+def _owned(uow: UnitOfWork, ctx: Context, task_id: str, *, for_update: bool = False) -> Task:
+    task = uow.tasks.get(ctx.user_id, task_id, for_update=for_update)
+    if task is None:
+        raise NotFound(f"no task {task_id!r} among your tasks")
+    return task
+
+
+_VERSION = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """If-Match carries the version the client last saw, as 3, "3" or W/"3"; * means any."""
+    if value is None or value.strip() == "*":
+        return None
+    match = _VERSION.match(value)
+    if not match:
+        raise invalid("If-Match", "format", 'must be the task version, such as "3"')
+    return int(match.group(1))

@@ -1,0 +1,154 @@
+"""Accounts: register, sign in, profile; passwords are argon2 hashes and never leave this module."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlparse
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from doable.adapters.tokens import Identity, TokenService
+from doable.adapters.unit_of_work import UnitOfWork
+from doable.domain.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed
+from doable.domain.model import User, new_id, utcnow
+from doable.domain.recurrence import validate_timezone
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+PASSWORD_MIN = 8
+PASSWORD_MAX = 200
+hasher = PasswordHasher()
+# Verifying against this when the email is unknown keeps login time the same either way.
+_DUMMY_HASH = hasher.hash("not-a-real-password")
+
+
+def register(uow: UnitOfWork, tokens: TokenService, data: Mapping[str, Any],
+             now: datetime | None = None) -> tuple[User, str]:
+    clean = _validate(data, required=("email", "password"), allowed=("email", "password", "name", "timezone"))
+    email = clean["email"]
+    user = User(
+        id=new_id(),
+        email=email,
+        name=clean.get("name") or email.split("@")[0],
+        timezone=clean.get("timezone") or "UTC",
+        password_hash=hasher.hash(clean["password"]),
+        created_at=now or utcnow(),
+    )
+    with uow:
+        if not uow.users.add(user):
+            raise Conflict(f"an account for {email} already exists; sign in instead")
+        uow.commit()
+    return user, tokens.issue(user.id, user.email)
+
+
+def login(uow: UnitOfWork, tokens: TokenService, data: Mapping[str, Any]) -> tuple[User, str]:
+    clean = _validate(data, required=("email", "password"), allowed=("email", "password"), check_password=False)
+    with uow:
+        user = uow.users.by_email(clean["email"])
+    try:
+        hasher.verify(user.password_hash if user else _DUMMY_HASH, clean["password"])
+    except (VerificationError, InvalidHashError):
+        user = None
+    if user is None:
+        raise Unauthorized("email or password is wrong")
+    return user, tokens.issue(user.id, user.email)
+
+
+def current_user(uow: UnitOfWork, identity: Identity, now: datetime | None = None) -> User:
+    """The signed-in user; a first token from the external identity provider creates the account."""
+    with uow:
+        user = uow.users.get(identity.user_id)
+        if user is None and identity.external:
+            email = identity.email or f"{identity.user_id}@oidc.invalid"
+            user = User(id=identity.user_id, email=email, name=identity.name or email.split("@")[0],
+                        timezone="UTC", password_hash="!external", created_at=now or utcnow())
+            uow.users.add(user)
+            uow.commit()
+    if user is None:
+        raise Unauthorized("the account behind this token no longer exists; sign in again")
+    return user
+
+
+def update_profile(uow: UnitOfWork, user_id: str, data: Mapping[str, Any]) -> User:
+    clean = _validate(data, required=(), allowed=("name", "timezone", "webhook_url"))
+    with uow:
+        user = uow.users.get(user_id)
+        if user is None:
+            raise NotFound("your account no longer exists")
+        for name, value in clean.items():
+            setattr(user, name, value)
+        uow.users.save(user)
+        uow.commit()
+    return user
+
+
+def _validate(data: Mapping[str, Any], *, required: tuple[str, ...], allowed: tuple[str, ...],
+              check_password: bool = True) -> dict[str, Any]:
+    errors: list[FieldError] = []
+    for name in sorted(set(data) - set(allowed)):
+        errors.append(FieldError(name, "unknown_field", f"unknown field; allowed are {', '.join(allowed)}"))
+    for name in required:
+        if data.get(name) in (None, ""):
+            errors.append(FieldError(name, "required", f"{name} is required"))
+    clean: dict[str, Any] = {}
+    for name in allowed:
+        value = data.get(name)
+        if name not in data or (value is None and name != "webhook_url"):
+            continue
+        if value is not None and not isinstance(value, str):
+            errors.append(FieldError(name, "type", "must be a string"))
+            continue
+        problem = _FIELD_CHECKS[name](value, check_password)
+        if problem:
+            errors.append(FieldError(name, *problem))
+        else:
+            clean[name] = value.strip().lower() if name == "email" else value
+            if name == "webhook_url":
+                clean[name] = value or None
+    if errors:
+        raise ValidationFailed(errors)
+    if "name" in clean:
+        clean["name"] = clean["name"].strip()
+    return clean
+
+
+def _email(value: str, _: bool) -> tuple[str, str] | None:
+    if len(value) > 320 or not EMAIL.match(value.strip()):
+        return "format", "must be an email address such as ada@example.com"
+    return None
+
+
+def _password(value: str, check: bool) -> tuple[str, str] | None:
+    if check and not PASSWORD_MIN <= len(value) <= PASSWORD_MAX:
+        return "length", f"must be {PASSWORD_MIN} to {PASSWORD_MAX} characters"
+    return None
+
+
+def _name(value: str, _: bool) -> tuple[str, str] | None:
+    if not 1 <= len(value.strip()) <= 200:
+        return "length", "must be 1 to 200 characters"
+    return None
+
+
+def _timezone(value: str, _: bool) -> tuple[str, str] | None:
+    try:
+        validate_timezone(value)
+    except ValueError as error:
+        return "timezone", str(error)
+    return None
+
+
+def _webhook(value: str | None, _: bool) -> tuple[str, str] | None:
+    if value is None or value == "":
+        return None
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(value) > 2000:
+        return "url", "must be an http(s) URL such as https://example.com/hooks/doable, or null"
+    return None
+
+
+_FIELD_CHECKS = {"email": _email, "password": _password, "name": _name, "timezone": _timezone,
+                 "webhook_url": _webhook}

@@ -1,0 +1,427 @@
+"""The local stack: PostgreSQL, Kafka (KRaft), the Dapr scheduler, and each function beside its daprd.
+
+Everything runs as a local process started from the caches `scripts/deps.sh` filled; process ids are
+recorded in the state directory so `down` (or Ctrl-C) stops exactly what `up` started.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from doable.config import REPO_ROOT
+
+CACHE = Path(os.environ.get("DOABLE_CACHE", Path.home() / ".cache" / "doable"))
+VERSIONS = dict(
+    line.split("=", 1) for line in (REPO_ROOT / "scripts" / "versions.env").read_text().split() if "=" in line
+)
+DAPR_VERSION = VERSIONS["DAPR_VERSION"]
+KAFKA_VERSION = VERSIONS["KAFKA_VERSION"]
+DAPR_BIN = CACHE / "dapr" / DAPR_VERSION / "bin"
+KAFKA_LIBS = CACHE / "kafka" / KAFKA_VERSION / "libs"
+
+POSTGRES_PORT = 55432
+POSTGRES_CLUSTER = "doable"
+KAFKA_PORT = 59092
+KAFKA_CONTROLLER_PORT = 59093
+SCHEDULER_PORT = 50006
+TOPICS = ("task-events", "task-updates", "reminders")
+TOPIC_PARTITIONS = 3
+
+# Fixed order, so every function keeps its ports from run to run.
+FUNCTIONS = ("web", "auth", "create-task", "update-task", "search-tasks", "activity", "chat",
+             "write-audit", "spawn-recurrence", "fire-reminder", "notify", "relay-outbox")
+
+Progress = Callable[[str], None]
+
+
+class StackError(RuntimeError):
+    """The stack could not start; the message says which part and where its log is."""
+
+
+@dataclass(frozen=True)
+class FunctionPorts:
+    app: int
+    dapr_http: int
+    dapr_grpc: int
+    dapr_internal: int
+    dapr_metrics: int
+
+    @classmethod
+    def of(cls, name: str) -> FunctionPorts:
+        i = FUNCTIONS.index(name)
+        return cls(app=8080 if name == "web" else 8100 + i, dapr_http=3500 + i, dapr_grpc=50100 + i,
+                   dapr_internal=50200 + i, dapr_metrics=9100 + i)
+
+
+def available_functions(functions_dir: Path = REPO_ROOT / "functions") -> list[str]:
+    return [name for name in FUNCTIONS if (functions_dir / name / "main.py").is_file()]
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex((host, port)) == 0
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str, log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    hint = f"; see {log}" if log else ""
+    raise StackError(f"{what} was not ready within {timeout:.0f}s{hint}")
+
+
+class Postgres:
+    """A Debian cluster that runs as the postgres user (the server refuses root) on a known port."""
+
+    def __init__(self, database: str, password: str) -> None:
+        self.database = database
+        self.password = password
+        self.version = max(p.name for p in Path("/usr/lib/postgresql").iterdir() if (p / "bin/postgres").exists())
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://doable:{self.password}@127.0.0.1:{POSTGRES_PORT}/{self.database}"
+
+    def start(self, fresh: bool) -> bool:
+        """Starts the cluster if it is down; returns whether this call started it."""
+        clusters = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True).stdout
+        mine = [line.split() for line in clusters.splitlines() if line.split()[1:2] == [POSTGRES_CLUSTER]]
+        if not mine:
+            _run(["pg_createcluster", self.version, POSTGRES_CLUSTER, "-p", str(POSTGRES_PORT),
+                  "-o", "max_connections=400", "-o", "shared_buffers=256MB",
+                  "--", "--auth-local=peer", "--auth-host=scram-sha-256"])
+            mine = [[self.version, POSTGRES_CLUSTER, str(POSTGRES_PORT), "down"]]
+        started = False
+        if mine[0][3] != "online":
+            _run(["pg_ctlcluster", mine[0][0], POSTGRES_CLUSTER, "start"])
+            started = True
+        wait_until(lambda: port_open(POSTGRES_PORT), 30, "PostgreSQL")
+        self._prepare(fresh)
+        return started
+
+    def _prepare(self, fresh: bool) -> None:
+        password = self.password.replace("'", "''")
+        self.psql(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'doable') THEN "
+            "CREATE ROLE doable LOGIN; END IF; END $$;"
+            f"ALTER ROLE doable PASSWORD '{password}';"
+        )
+        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'").strip() == "1"
+        if exists and fresh:
+            self.psql(f'DROP DATABASE "{self.database}" WITH (FORCE)')
+            exists = False
+        if not exists:
+            self.psql(f'CREATE DATABASE "{self.database}" OWNER doable')
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        return _run(["runuser", "-u", "postgres", "--", "psql", "-p", str(POSTGRES_PORT), "-d", database,
+                     "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql])
+
+    def stop(self) -> None:
+        subprocess.run(["pg_ctlcluster", self.version, POSTGRES_CLUSTER, "stop", "-m", "fast"],
+                       capture_output=True, check=False)
+
+
+def _run(command: list[str]) -> str:
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise StackError(f"{shlex.join(command)} failed: {result.stderr.strip() or result.stdout.strip()}")
+    return result.stdout
+
+
+class Stack:
+    def __init__(self, state_dir: Path, database: str = "doable", *, fresh: bool = False,
+                 functions: Iterable[str] | None = None, progress: Progress = print) -> None:
+        self.state_dir = state_dir.resolve()
+        self.logs = self.state_dir / "logs"
+        self.database = database
+        self.fresh = fresh
+        self.functions = list(functions) if functions is not None else available_functions()
+        self.progress = progress
+        self.pids_file = self.state_dir / "stack.json"
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.started_postgres = False
+        self.tokens = {"APP_API_TOKEN": secrets.token_urlsafe(24), "DAPR_API_TOKEN": secrets.token_urlsafe(24)}
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.running_pids():
+            raise StackError(f"a stack is already running (pids in {self.pids_file}); stop it with `make down`")
+        busy = [p for p in (KAFKA_PORT, SCHEDULER_PORT, 8080) if port_open(p)]
+        if busy:
+            raise StackError(f"ports {busy} are in use; is another Doable stack running? `make down` stops it")
+        self._check_binaries()
+        self.logs.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        secrets_ = self._secrets()
+        postgres = Postgres(self.database, secrets_["postgres-password"])
+        self.started_postgres = postgres.start(self.fresh)
+        self.progress(f"postgresql  ready on {POSTGRES_PORT} (database {self.database})")
+        self._migrate(postgres.url)
+        self._start_kafka()
+        self._start_scheduler()
+        for name in self.functions:
+            self.start_function(name, wait=False)
+        for name in self.functions:
+            self.wait_function(name)
+        self.progress(f"stack ready in {time.monotonic() - started:.1f}s (daprd {self.dapr_version()})")
+
+    def stop(self) -> None:
+        pids = self.running_pids()
+        for name in reversed(list(pids)):
+            _terminate(pids[name])
+        deadline = time.monotonic() + 15
+        for pid in pids.values():
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if _alive(pid):
+                _terminate(pid, signal.SIGKILL)
+        state = self._read_state()
+        if state.get("started_postgres"):
+            Postgres(self.database, "").stop()
+        self.pids_file.unlink(missing_ok=True)
+        self.processes.clear()
+
+    # --- parts -----------------------------------------------------------------------------------
+
+    def _check_binaries(self) -> None:
+        missing = [str(p) for p in (DAPR_BIN / "daprd", DAPR_BIN / "scheduler", KAFKA_LIBS / ".complete")
+                   if not p.exists()]
+        if missing:
+            raise StackError(f"missing {', '.join(missing)}; run `make deps` first")
+
+    def _secrets(self) -> dict[str, str]:
+        """Generated once per state directory and read by daprd's local file secret store."""
+        path = self.state_dir / "secrets.json"
+        values = json.loads(path.read_text()) if path.exists() else {}
+        values.setdefault("postgres-password", secrets.token_urlsafe(24))
+        values.setdefault("jwt-signing-key", secrets.token_urlsafe(48))
+        values["database-url"] = (
+            f"postgresql://doable:{values['postgres-password']}@127.0.0.1:{POSTGRES_PORT}/{self.database}"
+        )
+        # The Dapr PostgreSQL state store takes a libpq connection string.
+        values["state-connection-string"] = (
+            f"host=127.0.0.1 port={POSTGRES_PORT} user=doable password={values['postgres-password']} "
+            f"dbname={self.database} sslmode=disable"
+        )
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values, indent=2))
+        path.chmod(0o600)
+        return values
+
+    def _migrate(self, url: str) -> None:
+        from doable.adapters.db import make_engine
+        from doable.adapters.migrate import upgrade
+
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+        finally:
+            engine.dispose()
+        self.progress("migrations  applied")
+
+    def _start_kafka(self) -> None:
+        data = self.state_dir / "kafka"
+        config = self.state_dir / "kafka.properties"
+        config.write_text("\n".join([
+            "process.roles=broker,controller",
+            "node.id=1",
+            f"controller.quorum.bootstrap.servers=127.0.0.1:{KAFKA_CONTROLLER_PORT}",
+            f"listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT},CONTROLLER://127.0.0.1:{KAFKA_CONTROLLER_PORT}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT}",
+            "controller.listener.names=CONTROLLER",
+            "inter.broker.listener.name=PLAINTEXT",
+            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            f"log.dirs={data}",
+            f"num.partitions={TOPIC_PARTITIONS}",
+            "offsets.topic.replication.factor=1",
+            "offsets.topic.num.partitions=6",
+            "transaction.state.log.replication.factor=1",
+            "transaction.state.log.min.isr=1",
+            "share.coordinator.state.topic.replication.factor=1",
+            "share.coordinator.state.topic.min.isr=1",
+            "group.initial.rebalance.delay.ms=0",
+            "auto.create.topics.enable=false",
+            "",
+        ]))
+        log4j = self.state_dir / "kafka-log4j2.properties"
+        log4j.write_text(
+            "rootLogger.level=WARN\nrootLogger.appenderRef.stdout.ref=STDOUT\nappender.stdout.type=Console\n"
+            "appender.stdout.name=STDOUT\nappender.stdout.layout.type=PatternLayout\n"
+            "appender.stdout.layout.pattern=[%d] %p %m (%c)%n\n"
+        )
+        java = ["java", "-Xms256m", "-Xmx768m", "-XX:+UseG1GC", f"-Dlog4j2.configurationFile={log4j}",
+                "-cp", f"{KAFKA_LIBS}/*"]
+        if not (data / "meta.properties").exists():
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            _run([*java, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config), "--standalone"])
+        self._spawn("kafka", [*java, "kafka.Kafka", str(config)])
+        wait_until(lambda: port_open(KAFKA_PORT), 60, "Kafka", self.logs / "kafka.log")
+        self._create_topics()
+        self.progress(f"kafka       ready on {KAFKA_PORT} (topics {', '.join(TOPICS)})")
+
+    def _create_topics(self) -> None:
+        from confluent_kafka.admin import AdminClient, NewTopic
+
+        admin = AdminClient({"bootstrap.servers": f"127.0.0.1:{KAFKA_PORT}"})
+        deadline = time.monotonic() + 60
+        while True:
+            existing = set(admin.list_topics(timeout=10).topics)
+            wanted = [NewTopic(t, num_partitions=TOPIC_PARTITIONS, replication_factor=1)
+                      for t in TOPICS if t not in existing]
+            if not wanted:
+                return
+            for future in admin.create_topics(wanted).values():
+                try:
+                    future.result(timeout=15)
+                except Exception as error:
+                    if "TOPIC_ALREADY_EXISTS" not in str(error) and time.monotonic() > deadline:
+                        raise StackError(f"creating Kafka topics failed: {error}") from error
+            time.sleep(0.2)
+
+    def _start_scheduler(self) -> None:
+        data = self.state_dir / "scheduler"
+        data.mkdir(parents=True, exist_ok=True)
+        self._spawn("scheduler", [
+            str(DAPR_BIN / "scheduler"), "--port", str(SCHEDULER_PORT), "--listen-address", "127.0.0.1",
+            "--healthz-port", "58081", "--healthz-listen-address", "127.0.0.1", "--metrics-port", "59090",
+            "--etcd-data-dir", str(data), "--etcd-client-port", "52379",
+            "--etcd-initial-cluster", "dapr-scheduler-server-0=http://127.0.0.1:52380",
+            "--override-broadcast-host-port", f"127.0.0.1:{SCHEDULER_PORT}", "--log-level", "warn",
+        ])
+        wait_until(lambda: _http_ok("http://127.0.0.1:58081/healthz"), 60, "Dapr scheduler",
+                   self.logs / "scheduler.log")
+        self.progress(f"scheduler   ready on {SCHEDULER_PORT}")
+
+    def start_function(self, name: str, *, wait: bool = True) -> None:
+        ports = FunctionPorts.of(name)
+        env = {**os.environ, **self.tokens, "DAPR_HTTP_PORT": str(ports.dapr_http),
+               "DAPR_GRPC_PORT": str(ports.dapr_grpc)}
+        self._spawn(f"{name}.daprd", [
+            str(DAPR_BIN / "daprd"), "--app-id", name, "--app-port", str(ports.app), "--app-protocol", "http",
+            "--app-channel-address", "127.0.0.1", "--dapr-listen-addresses", "127.0.0.1",
+            "--dapr-http-port", str(ports.dapr_http), "--dapr-grpc-port", str(ports.dapr_grpc),
+            "--dapr-internal-grpc-port", str(ports.dapr_internal), "--metrics-port", str(ports.dapr_metrics),
+            "--resources-path", str(REPO_ROOT / "dapr" / "local" / "components"),
+            "--config", str(REPO_ROOT / "dapr" / "local" / "config.yaml"),
+            "--scheduler-host-address", f"127.0.0.1:{SCHEDULER_PORT}", "--placement-host-address", "",
+            "--log-level", "warn", "--log-as-json",
+        ], env=env)
+        self._spawn(name, [sys.executable, "-m", "doable.cli", "serve", name, "--port", str(ports.app)],
+                    env={**env, "DOABLE_MODE": "dapr", "DOABLE_DATA_DIR": str(self.state_dir)})
+        if wait:
+            self.wait_function(name)
+
+    def wait_function(self, name: str) -> None:
+        ports = FunctionPorts.of(name)
+        wait_until(lambda: _http_ok(f"http://127.0.0.1:{ports.dapr_http}/v1.0/healthz"), 60,
+                   f"daprd of {name}", self.logs / f"{name}.daprd.log")
+        wait_until(lambda: _http_ok(f"http://127.0.0.1:{ports.app}/readyz"), 60, name, self.logs / f"{name}.log")
+
+    def stop_function(self, name: str) -> None:
+        pids = self.running_pids()
+        for key in (name, f"{name}.daprd"):
+            if key in pids:
+                _terminate(pids[key])
+        for key in (name, f"{name}.daprd"):
+            if key in pids:
+                deadline = time.monotonic() + 10
+                while _alive(pids[key]) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                if _alive(pids[key]):
+                    _terminate(pids[key], signal.SIGKILL)
+        self._forget(name, f"{name}.daprd")
+
+    # --- bookkeeping -----------------------------------------------------------------------------
+
+    def _spawn(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
+        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it from here
+        process = subprocess.Popen(command, cwd=self.state_dir, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        log.close()
+        self.processes[name] = process
+        state = self._read_state()
+        state.setdefault("pids", {})[name] = process.pid
+        state["started_postgres"] = state.get("started_postgres", False) or self.started_postgres
+        self.pids_file.write_text(json.dumps(state, indent=2))
+
+    def _forget(self, *names: str) -> None:
+        state = self._read_state()
+        for name in names:
+            state.get("pids", {}).pop(name, None)
+            self.processes.pop(name, None)
+        self.pids_file.write_text(json.dumps(state, indent=2))
+
+    def _read_state(self) -> dict[str, object]:
+        if not self.pids_file.exists():
+            return {}
+        return json.loads(self.pids_file.read_text())
+
+    def running_pids(self) -> dict[str, int]:
+        pids = self._read_state().get("pids", {})
+        assert isinstance(pids, dict)
+        return {name: pid for name, pid in pids.items() if _alive(pid)}
+
+    def dapr_version(self) -> str:
+        return _run([str(DAPR_BIN / "daprd"), "--version"]).strip()
+
+    def table(self) -> str:
+        rows = [("postgresql", str(POSTGRES_PORT), f"database {self.database}"),
+                ("kafka", str(KAFKA_PORT), f"KRaft {KAFKA_VERSION}, topics {', '.join(TOPICS)}"),
+                ("dapr scheduler", str(SCHEDULER_PORT), f"dapr {DAPR_VERSION}")]
+        for name in self.functions:
+            ports = FunctionPorts.of(name)
+            note = "http://localhost:8080 (public gateway)" if name == "web" else ""
+            rows.append((name, str(ports.app), f"daprd http {ports.dapr_http} grpc {ports.dapr_grpc} {note}".strip()))
+        width = max(len(r[0]) for r in rows)
+        lines = [f"{'service'.ljust(width)}  port   notes", f"{'-' * width}  -----  -----"]
+        lines += [f"{r[0].ljust(width)}  {r[1].ljust(5)}  {r[2]}" for r in rows]
+        lines.append(f"logs: {self.logs}")
+        return "\n".join(lines)
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1.0).status_code in (200, 204)
+    except httpx.HTTPError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie child of this process counts as gone
+        finished, _ = os.waitpid(pid, os.WNOHANG)
+        return finished == 0
+    except ChildProcessError:
+        return True
+
+
+def _terminate(pid: int, sig: signal.Signals = signal.SIGTERM) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
