@@ -27,9 +27,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     DOABLE_FUNCTIONS_DIR=/app/functions \
+    HOST=0.0.0.0 \
     PORT=8080
 WORKDIR /app
-# A numeric user lets Kubernetes enforce runAsNonRoot without resolving names.
+# HOST: `doable serve` binds loopback by default; in a pod the kubelet's liveness probe and the metrics
+# scrape reach the app on the pod IP. A numeric user lets Kubernetes enforce runAsNonRoot without resolving names.
 USER 10001:10001
 EXPOSE 8080
 ENTRYPOINT ["doable"]

@@ -46,7 +46,16 @@ Call with (dict "root" $ "name" $name) and read the result with fromYaml.
 {{- fail (printf "functions.%s.kind must be http or event, not %v" .name $fn.kind) -}}
 {{- end -}}
 {{- $defaults := index .root.Values.functionDefaults $fn.kind -}}
-{{- $merged := merge (deepCopy $fn) (deepCopy $defaults) (dict "resources" .root.Values.functionDefaults.resources) -}}
+{{- /* Key by key, not sprig's merge: merge treats 0 as unset, so minScale: 0 could never override 1. */ -}}
+{{- $merged := deepCopy $defaults -}}
+{{- $_ := set $merged "resources" (deepCopy .root.Values.functionDefaults.resources) -}}
+{{- range $key, $value := $fn -}}
+{{- if eq $key "resources" -}}
+{{- $_ := set $merged "resources" (mergeOverwrite (deepCopy $merged.resources) (deepCopy $value)) -}}
+{{- else -}}
+{{- $_ := set $merged $key $value -}}
+{{- end -}}
+{{- end -}}
 {{- if gt (int $merged.minScale) (int $merged.maxScale) -}}
 {{- fail (printf "functions.%s: minScale %v is above maxScale %v" .name $merged.minScale $merged.maxScale) -}}
 {{- end -}}
