@@ -1,0 +1,297 @@
+"""What the chart must keep true on every cloud: the wiring the code relies on and the choices that
+would break production silently if a values file or a template edit undid them."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from cloud_checks import CHART, REPO, VALUES_FILES, CloudTools, Renderer, RenderError, Resource, of_kind
+
+FUNCTIONS = {
+    "web", "auth", "create-task", "update-task", "search-tasks", "activity", "chat",
+    "write-audit", "spawn-recurrence", "fire-reminder", "notify", "relay-outbox",
+}
+HTTP_FUNCTIONS = {"web", "auth", "create-task", "update-task", "search-tasks", "activity", "chat"}
+EVENT_FUNCTIONS = FUNCTIONS - HTTP_FUNCTIONS
+VALUES_IDS = [p.name for p in VALUES_FILES]
+SECRETS = [
+    "secrets.create=true", "secrets.databaseUrl=postgresql://u:p@db:5432/doable",
+    "secrets.jwtSigningKey=k", "secrets.appApiToken=a", "secrets.daprApiToken=d",
+    "secrets.kafkaUsername=u", "secrets.kafkaPassword=p",
+]
+
+
+def values_stack(values: Path) -> tuple[Path, ...]:
+    """How deploy.yml layers them: the OKE defaults, then the cloud's differences."""
+    return (values,) if values.name == "values.yaml" else (CHART / "values.yaml", values)
+
+
+def knative_services(resources: list[Resource]) -> dict[str, Resource]:
+    return of_kind(resources, "Service", "serving.knative.dev")
+
+
+def annotations(service: Resource) -> dict[str, str]:
+    return dict(service["spec"]["template"]["metadata"]["annotations"])
+
+
+def metadata_value(component: Resource, name: str) -> str | None:
+    for item in component["spec"]["metadata"]:
+        if item["name"] == name:
+            return str(item.get("value")) if "value" in item else None
+    return None
+
+
+@pytest.fixture(params=VALUES_FILES, ids=VALUES_IDS)
+def cloud(request: pytest.FixtureRequest, render: Renderer) -> list[Resource]:
+    return render(*values_stack(request.param))
+
+
+def test_every_function_gets_a_knative_service_with_its_dapr_app_id(cloud: list[Resource]) -> None:
+    services = knative_services(cloud)
+    assert set(services) == FUNCTIONS
+    for name, service in services.items():
+        notes = annotations(service)
+        assert notes["dapr.io/enabled"] == "true"
+        assert notes["dapr.io/app-id"] == name
+        assert notes["dapr.io/app-port"] == "8080"
+        assert notes["dapr.io/config"] == "doable"
+        assert notes["dapr.io/log-as-json"] == "true"
+        for sidecar_setting in ("cpu-request", "memory-request", "memory-limit"):
+            assert notes[f"dapr.io/sidecar-{sidecar_setting}"]
+        container = service["spec"]["template"]["spec"]["containers"][0]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert env["FUNCTION_TARGET"] == name, "the image serves whatever FUNCTION_TARGET names"
+        assert env["DOABLE_MODE"] == "dapr"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert container["resources"]["requests"] and container["resources"]["limits"]
+        assert container["securityContext"]["runAsNonRoot"] is True
+
+
+def test_every_function_folder_is_deployed(render: Renderer) -> None:
+    """A function added under functions/ but forgotten in the chart would never reach the cloud."""
+    folders = {p.parent.name for p in (REPO / "functions").glob("*/main.py")}
+    assert folders <= set(knative_services(render(CHART / "values.yaml")))
+
+
+def test_event_functions_never_scale_to_zero(cloud: list[Resource]) -> None:
+    """Their sidecar receives the Kafka bindings, the cron binding and the jobs: stopped, nothing arrives."""
+    services = knative_services(cloud)
+    components = of_kind(cloud, "Component", "dapr.io")
+    bound_apps = {
+        app for c in components.values() if c["spec"]["type"].startswith("bindings.") for app in c["scopes"]
+    }
+    assert bound_apps == EVENT_FUNCTIONS
+    for name in bound_apps:
+        notes = annotations(services[name])
+        assert int(notes["autoscaling.knative.dev/min-scale"]) >= 1, f"{name} would scale to zero"
+        # The autoscaler never sees binding traffic, so a fixed count is the honest setting.
+        assert notes["autoscaling.knative.dev/min-scale"] == notes["autoscaling.knative.dev/max-scale"]
+    assert annotations(services["relay-outbox"])["autoscaling.knative.dev/max-scale"] == "1"
+
+
+def test_http_functions_scale_to_zero_by_default(render: Renderer) -> None:
+    services = knative_services(render(CHART / "values.yaml"))
+    for name in HTTP_FUNCTIONS:
+        notes = annotations(services[name])
+        assert notes["autoscaling.knative.dev/min-scale"] == "0", name
+        assert int(notes["autoscaling.knative.dev/target"]) > 0
+        assert services[name]["spec"]["template"]["spec"]["containerConcurrency"] > 0
+
+
+def test_no_function_is_public_except_through_the_domain_mapping(cloud: list[Resource]) -> None:
+    for name, service in knative_services(cloud).items():
+        assert service["metadata"]["labels"]["networking.knative.dev/visibility"] == "cluster-local", name
+    (mapping,) = of_kind(cloud, "DomainMapping").values()
+    assert mapping["spec"]["ref"]["name"] == "web"
+
+
+def test_every_component_is_scoped_to_functions_that_exist(cloud: list[Resource]) -> None:
+    components = of_kind(cloud, "Component", "dapr.io")
+    for name, component in components.items():
+        assert component.get("scopes"), f"component {name} has no scopes: every sidecar would load it"
+        assert set(component["scopes"]) <= FUNCTIONS, name
+    assert set(components["statestore"]["scopes"]) == {"chat"}
+    assert "web" not in components["pubsub"]["scopes"], "the gateway never publishes"
+    for endpoint in of_kind(cloud, "HTTPEndpoint", "dapr.io").values():
+        assert endpoint["scopes"] == ["web"]
+
+
+def test_component_names_match_the_local_profile(cloud: list[Resource], cloud_tools: CloudTools) -> None:
+    """The code names components, not profiles: both profiles must offer the same names."""
+    local_files = sorted((REPO / "dapr" / "local" / "components").glob("*.yaml"))
+    if not local_files:
+        pytest.fail("dapr/local/components has no components to compare with")
+    local = {
+        doc["metadata"]["name"]: doc
+        for path in local_files for doc in cloud_tools.yaml_to_json(path.read_text())
+        if doc.get("kind") == "Component"
+    }
+    cloud_components = of_kind(cloud, "Component", "dapr.io")
+    assert set(local) == set(cloud_components)
+    # The secret store is the one component whose type differs by design (a file locally).
+    del cloud_components["secretstore"]
+    for name, component in cloud_components.items():
+        assert component["spec"]["type"] == local[name]["spec"]["type"], name
+        assert sorted(component["scopes"]) == sorted(local[name].get("scopes", [])), name
+        for key in ("route", "topics", "consumerGroup", "direction"):
+            assert metadata_value(component, key) == metadata_value(local[name], key), f"{name} {key}"
+
+
+def test_kafka_bindings_consume_in_their_own_group_over_tls(cloud: list[Resource]) -> None:
+    components = of_kind(cloud, "Component", "dapr.io").values()
+    kafka = [c for c in components if c["spec"]["type"].endswith("kafka")]
+    assert len(kafka) == 6  # pubsub + five input bindings
+    for component in kafka:
+        name = component["metadata"]["name"]
+        assert metadata_value(component, "disableTls") == "false", name
+        assert metadata_value(component, "authType") in {"password", "mtls"}, name
+        major, minor, _ = (int(x) for x in str(metadata_value(component, "version")).split("."))
+        assert (major, minor) >= (3, 6), f"{name}: Kafka 4 brokers refuse older protocol versions"
+        secret_refs = [m for m in component["spec"]["metadata"] if "secretKeyRef" in m]
+        assert all(m["name"] != "brokers" for m in secret_refs)
+        assert component.get("auth", {}).get("secretStore") == "secretstore", name
+        if component["spec"]["type"] == "bindings.kafka":
+            (app,) = component["scopes"]
+            assert metadata_value(component, "consumerGroup") == app, name
+            assert metadata_value(component, "route") == "/events", name
+
+
+def test_gateway_invocations_reach_functions_at_zero(render: Renderer) -> None:
+    resources = render(CHART / "values.yaml")
+    endpoints = of_kind(resources, "HTTPEndpoint", "dapr.io")
+    assert set(endpoints) == HTTP_FUNCTIONS - {"web"}
+    for name, endpoint in endpoints.items():
+        assert endpoint["spec"]["baseUrl"] == f"http://{name}.doable.svc.cluster.local"
+        (header,) = endpoint["spec"]["headers"]
+        assert header["name"] == "dapr-api-token" and header["secretKeyRef"]["key"] == "token"
+    (resiliency,) = of_kind(resources, "Resiliency", "dapr.io").values()
+    assert set(resiliency["spec"]["targets"]["apps"]) == HTTP_FUNCTIONS
+    retry = resiliency["spec"]["policies"]["retries"]["invokeRetry"]
+    assert "500" not in retry["matching"]["httpStatusCodes"], "a retried 500 could create a task twice"
+    bindings = {c["metadata"]["name"] for c in of_kind(resources, "Component", "dapr.io").values()
+                if c["spec"]["type"].startswith("bindings.")}
+    assert bindings <= set(resiliency["spec"]["targets"]["components"])
+    assert not of_kind(render(CHART / "values.yaml", set=["dapr.serviceInvocation.viaKnative=false"]),
+                       "HTTPEndpoint")
+
+
+def test_tracing_goes_to_opentelemetry(render: Renderer) -> None:
+    (config,) = of_kind(render(CHART / "values.yaml"), "Configuration", "dapr.io").values()
+    assert config["spec"]["tracing"]["otel"]["endpointAddress"]
+    assert float(config["spec"]["tracing"]["samplingRate"]) > 0
+
+
+def test_migrations_run_before_install_and_upgrade(render: Renderer) -> None:
+    for resources, secret in ((render(CHART / "values.yaml"), "database-url"),
+                              (render(CHART / "values.yaml", set=SECRETS), "doable-migrations")):
+        (job,) = of_kind(resources, "Job").values()
+        hooks = job["metadata"]["annotations"]["helm.sh/hook"].split(",")
+        assert set(hooks) == {"pre-install", "pre-upgrade"}
+        container = job["spec"]["template"]["spec"]["containers"][0]
+        assert container["args"] == ["migrate"]
+        env = {e["name"]: e for e in container["env"]}
+        assert env["DOABLE_DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"] == secret
+        assert job["spec"]["template"]["metadata"]["annotations"]["dapr.io/enabled"] == "false"
+
+
+def test_secrets_come_from_values_or_already_exist(render: Renderer) -> None:
+    assert not of_kind(render(CHART / "values.yaml"), "Secret"), "create=false must not touch Secrets"
+    secrets = of_kind(render(CHART / "values.yaml", set=SECRETS), "Secret")
+    assert secrets["database-url"]["stringData"] == {"database-url": "postgresql://u:p@db:5432/doable"}
+    assert set(secrets["jwt-signing-key"]["stringData"]) == {"jwt-signing-key"}
+    assert set(secrets["doable-app-api-token"]["stringData"]) == {"token"}
+    with pytest.raises(RenderError, match=r"secrets\.databaseUrl is required"):
+        render(CHART / "values.yaml", set=["secrets.create=true"])
+
+
+def test_secret_reader_role_is_limited_to_doables_secrets(render: Renderer) -> None:
+    (role,) = of_kind(render(CHART / "values.yaml"), "Role").values()
+    (rule,) = role["rules"]
+    assert rule["verbs"] == ["get"]
+    assert {"database-url", "jwt-signing-key", "doable-kafka"} <= set(rule["resourceNames"])
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("kafka.version=2.8.0", "/kafka/version"),
+        ("functions.web.minscale=1", "minscale"),
+        ("publicUrl.tls.mode=letsencrypt", "/publicUrl/tls/mode"),
+        ("kafka.authType=sasl", "/kafka/authType"),
+        ("functions.write-audit.minScale=0", "minScale must be at least 1"),
+        ("functions.web.minScale=20", "minScale 20 is above maxScale"),
+        ("functions.ping.kind=cron", "/functions/ping/kind"),
+        ("publicUrl.host=Not_A_Host", "/publicUrl/host"),
+    ],
+)
+def test_bad_values_fail_to_render(render: Renderer, assignment: str, message: str) -> None:
+    with pytest.raises(RenderError, match=re.escape(message)):
+        render(CHART / "values.yaml", set=[assignment])
+
+
+def test_pod_disruption_budgets_cover_every_function(cloud: list[Resource]) -> None:
+    budgets = of_kind(cloud, "PodDisruptionBudget")
+    assert set(budgets) == FUNCTIONS
+    for name, budget in budgets.items():
+        assert budget["spec"]["selector"]["matchLabels"]["doable.dev/function"] == name
+        assert "minAvailable" not in budget["spec"], "minAvailable on a one-pod function blocks drains"
+
+
+def test_public_url_has_tls_from_lets_encrypt(render: Renderer) -> None:
+    resources = render(CHART / "values.yaml")
+    (issuer,) = of_kind(resources, "ClusterIssuer").values()
+    assert issuer["spec"]["acme"]["server"].startswith("https://acme-v02.api.letsencrypt.org")
+    certificate_mode = render(CHART / "values.yaml", set=["publicUrl.tls.mode=certificate"])
+    (mapping,) = of_kind(certificate_mode, "DomainMapping").values()
+    (certificate,) = of_kind(certificate_mode, "Certificate").values()
+    assert mapping["spec"]["tls"]["secretName"] == certificate["spec"]["secretName"]
+    assert certificate["spec"]["dnsNames"] == [mapping["metadata"]["name"]]
+
+
+def test_alerts_cover_errors_latency_lag_and_dead_letters(render: Renderer) -> None:
+    (rule,) = of_kind(render(CHART / "values.yaml"), "PrometheusRule").values()
+    alerts = {r["alert"]: r for group in rule["spec"]["groups"] for r in group["rules"]}
+    assert "doable_http_requests_total" in alerts["DoableHighErrorRate"]["expr"]
+    assert "> 0.05" in alerts["DoableHighErrorRate"]["expr"]
+    assert alerts["DoableHighErrorRate"]["for"] == "2m"
+    assert "doable_http_request_duration_seconds_bucket" in alerts["DoableLatencyOverSlo"]["expr"]
+    assert "histogram_quantile(0.95" in alerts["DoableLatencyOverSlo"]["expr"]
+    assert "write-audit" in alerts["DoableConsumerLag"]["expr"]
+    assert "{{groups}}" not in alerts["DoableConsumerLag"]["expr"]
+    assert "doable_dead_letters_total" in alerts["DoableDeadLettersGrowing"]["expr"]
+    assert "doable_outbox_backlog" in alerts["DoableOutboxBacklog"]["expr"]
+
+
+def test_dashboard_is_valid_json_on_doables_metrics(render: Renderer) -> None:
+    (config_map,) = of_kind(render(CHART / "values.yaml"), "ConfigMap").values()
+    dashboard = json.loads(config_map["data"]["doable.json"])
+    expressions = " ".join(t["expr"] for panel in dashboard["panels"] for t in panel["targets"])
+    for metric in ("doable_http_requests_total", "doable_http_request_duration_seconds_bucket",
+                   "doable_events_consumed_total", "doable_outbox_backlog", "doable_dead_letters_total"):
+        assert metric in expressions
+
+
+def test_image_is_pinned_and_deploys_by_digest_when_given(render: Renderer) -> None:
+    digest = "sha256:" + "a" * 64
+    services = knative_services(render(CHART / "values.yaml", set=[f"image.digest={digest}"]))
+    assert {s["spec"]["template"]["spec"]["containers"][0]["image"] for s in services.values()} == {
+        f"ghcr.io/doable/doable@{digest}"}
+
+
+def test_dockerfile_is_multi_stage_pinned_and_non_root() -> None:
+    lines = [line.strip() for line in (REPO / "Dockerfile").read_text().splitlines()]
+    bases = [line.split()[1] for line in lines if line.startswith("FROM ")]
+    assert len(bases) >= 2, "build and runtime stages"
+    for base in bases:
+        tag = base.partition(":")[2]
+        assert "@sha256:" in base or (tag and tag != "latest" and any(c.isdigit() for c in tag)), base
+    user = [line.split()[1] for line in lines if line.startswith("USER ")][-1]
+    assert user.split(":")[0] not in {"0", "root"}
+    assert any("DOABLE_FUNCTIONS_DIR=/app/functions" in line for line in lines)
+    rules = [r for r in (REPO / ".dockerignore").read_text().splitlines() if r and not r.startswith("#")]
+    assert rules[0] == "*", "an allow-list keeps venvs, caches and secrets out of the build context"
+    assert {r for r in rules if r.startswith("!")} == {"!pyproject.toml", "!shared/", "!functions/"}
