@@ -2,10 +2,9 @@
 
 from pathlib import Path
 
-from flask import Response, send_from_directory
-
 from doable.http.function import HttpFunction, Request
 from doable.http.gateway import forward
+from flask import Response, send_from_directory
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -15,7 +14,9 @@ function = HttpFunction("web", public=True)
 @function.route("*", "/api/{rest*}", auth=False)
 def api(request: Request) -> Response:
     assert request.app.invoker is not None, "the gateway needs an invoker"
-    return forward(request.app.invoker, request.raw, request.ctx.correlation_id, request.ctx.traceparent or "")
+    return forward(
+        request.app.invoker, request.raw, request.ctx.correlation_id, request.ctx.traceparent or ""
+    )
 
 
 @function.get("/{asset*}", auth=False)

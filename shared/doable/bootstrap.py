@@ -109,8 +109,9 @@ def build_embedded(settings: Settings) -> Container:
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.database_url or f"sqlite:///{settings.data_dir / 'doable.db'}"
-    secret_store = LocalSecrets(settings.data_dir / "secrets.json",
-                                defaults={"jwt-signing-key": lambda: secrets.token_urlsafe(48)})
+    secret_store = LocalSecrets(
+        settings.data_dir / "secrets.json", defaults={"jwt-signing-key": lambda: secrets.token_urlsafe(48)}
+    )
     bus = InProcessBus()
     return Container(
         settings=settings,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -69,10 +70,8 @@ def _up(args: argparse.Namespace) -> int:
     print("press Ctrl-C to stop")
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         stopped.wait()
-    except KeyboardInterrupt:
-        pass
     print("stopping…")
     stack.stop()
     return 0
@@ -127,8 +126,10 @@ def _audit(args: argparse.Namespace) -> int:
     if broken is None:
         print(f"audit log intact: {checked} entries verified")
         return 0
-    print(f"audit log broken at entry {broken.seq} of user {broken.user_id}: {broken.reason} "
-          f"({checked} entries before it verified)")
+    print(
+        f"audit log broken at entry {broken.seq} of user {broken.user_id}: {broken.reason} "
+        f"({checked} entries before it verified)"
+    )
     return 1
 
 

@@ -48,6 +48,8 @@ class Settings:
             oidc_issuer=env.get("DOABLE_OIDC_ISSUER") or None,
             oidc_audience=env.get("DOABLE_OIDC_AUDIENCE") or None,
             max_body_bytes=int(env.get("DOABLE_MAX_BODY_BYTES", cls.max_body_bytes)),
-            invoke_timeout_seconds=float(env.get("DOABLE_INVOKE_TIMEOUT_SECONDS", cls.invoke_timeout_seconds)),
+            invoke_timeout_seconds=float(
+                env.get("DOABLE_INVOKE_TIMEOUT_SECONDS", cls.invoke_timeout_seconds)
+            ),
             log_level=env.get("DOABLE_LOG_LEVEL", cls.log_level),
         )

@@ -15,14 +15,22 @@ correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", defaul
 traceparent_var: ContextVar[str | None] = ContextVar("traceparent", default=None)
 
 registry = CollectorRegistry()
-HTTP_REQUESTS = Counter("doable_http_requests", "HTTP requests handled", ["function", "route", "status"],
-                        registry=registry)
-HTTP_LATENCY = Histogram("doable_http_request_duration_seconds", "HTTP request latency", ["function", "route"],
-                         registry=registry,
-                         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-EVENTS_CONSUMED = Counter("doable_events_consumed", "Events consumed", ["function", "type", "outcome"],
-                          registry=registry)
-DEAD_LETTERS = Counter("doable_dead_letters", "Deliveries parked as dead letters", ["function"], registry=registry)
+HTTP_REQUESTS = Counter(
+    "doable_http_requests", "HTTP requests handled", ["function", "route", "status"], registry=registry
+)
+HTTP_LATENCY = Histogram(
+    "doable_http_request_duration_seconds",
+    "HTTP request latency",
+    ["function", "route"],
+    registry=registry,
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+EVENTS_CONSUMED = Counter(
+    "doable_events_consumed", "Events consumed", ["function", "type", "outcome"], registry=registry
+)
+DEAD_LETTERS = Counter(
+    "doable_dead_letters", "Deliveries parked as dead letters", ["function"], registry=registry
+)
 OUTBOX_BACKLOG = Gauge("doable_outbox_backlog", "Outbox rows not yet published", registry=registry)
 
 
@@ -71,3 +79,4 @@ def configure_logging(function: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(os.environ.get("DOABLE_LOG_LEVEL", level))
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per sidecar call drowns the rest

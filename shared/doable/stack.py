@@ -7,10 +7,12 @@ recorded in the state directory so `down` (or Ctrl-C) stops exactly what `up` st
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import secrets
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -34,17 +36,31 @@ KAFKA_VERSION = VERSIONS["KAFKA_VERSION"]
 DAPR_BIN = CACHE / "dapr" / DAPR_VERSION / "bin"
 KAFKA_LIBS = CACHE / "kafka" / KAFKA_VERSION / "libs"
 
-POSTGRES_PORT = 55432
+# Every listening port sits below the kernel's ephemeral range (32768+), where outgoing connections
+# would otherwise take them first.
+POSTGRES_PORT = 15432
 POSTGRES_CLUSTER = "doable"
-KAFKA_PORT = 59092
-KAFKA_CONTROLLER_PORT = 59093
-SCHEDULER_PORT = 50006
+KAFKA_PORT = 19092
+KAFKA_CONTROLLER_PORT = 19093
+SCHEDULER_PORT = 16006
 TOPICS = ("task-events", "task-updates", "reminders")
 TOPIC_PARTITIONS = 3
 
 # Fixed order, so every function keeps its ports from run to run.
-FUNCTIONS = ("web", "auth", "create-task", "update-task", "search-tasks", "activity", "chat",
-             "write-audit", "spawn-recurrence", "fire-reminder", "notify", "relay-outbox")
+FUNCTIONS = (
+    "web",
+    "auth",
+    "create-task",
+    "update-task",
+    "search-tasks",
+    "activity",
+    "chat",
+    "write-audit",
+    "spawn-recurrence",
+    "fire-reminder",
+    "notify",
+    "relay-outbox",
+)
 
 Progress = Callable[[str], None]
 
@@ -64,8 +80,13 @@ class FunctionPorts:
     @classmethod
     def of(cls, name: str) -> FunctionPorts:
         i = FUNCTIONS.index(name)
-        return cls(app=8080 if name == "web" else 8100 + i, dapr_http=3500 + i, dapr_grpc=50100 + i,
-                   dapr_internal=50200 + i, dapr_metrics=9100 + i)
+        return cls(
+            app=8080 if name == "web" else 8100 + i,
+            dapr_http=3500 + i,
+            dapr_grpc=4500 + i,
+            dapr_internal=5500 + i,
+            dapr_metrics=9100 + i,
+        )
 
 
 def available_functions(functions_dir: Path = REPO_ROOT / "functions") -> list[str]:
@@ -94,7 +115,9 @@ class Postgres:
     def __init__(self, database: str, password: str) -> None:
         self.database = database
         self.password = password
-        self.version = max(p.name for p in Path("/usr/lib/postgresql").iterdir() if (p / "bin/postgres").exists())
+        self.version = max(
+            p.name for p in Path("/usr/lib/postgresql").iterdir() if (p / "bin/postgres").exists()
+        )
 
     @property
     def url(self) -> str:
@@ -105,11 +128,28 @@ class Postgres:
         clusters = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True).stdout
         mine = [line.split() for line in clusters.splitlines() if line.split()[1:2] == [POSTGRES_CLUSTER]]
         if not mine:
-            _run(["pg_createcluster", self.version, POSTGRES_CLUSTER, "-p", str(POSTGRES_PORT),
-                  "-o", "max_connections=400", "-o", "shared_buffers=256MB",
-                  "--", "--auth-local=peer", "--auth-host=scram-sha-256"])
+            _run(
+                [
+                    "pg_createcluster",
+                    self.version,
+                    POSTGRES_CLUSTER,
+                    "-p",
+                    str(POSTGRES_PORT),
+                    "-o",
+                    "max_connections=400",
+                    "-o",
+                    "shared_buffers=256MB",
+                    "--",
+                    "--auth-local=peer",
+                    "--auth-host=scram-sha-256",
+                ]
+            )
             mine = [[self.version, POSTGRES_CLUSTER, str(POSTGRES_PORT), "down"]]
         started = False
+        if mine[0][2] != str(POSTGRES_PORT):  # a cluster from an older Doable: move it to today's port
+            _run(["pg_ctlcluster", mine[0][0], POSTGRES_CLUSTER, "stop"]) if mine[0][3] == "online" else None
+            _run(["pg_conftool", mine[0][0], POSTGRES_CLUSTER, "set", "port", str(POSTGRES_PORT)])
+            mine[0][3] = "down"
         if mine[0][3] != "online":
             _run(["pg_ctlcluster", mine[0][0], POSTGRES_CLUSTER, "start"])
             started = True
@@ -132,12 +172,34 @@ class Postgres:
             self.psql(f'CREATE DATABASE "{self.database}" OWNER doable')
 
     def psql(self, sql: str, database: str = "postgres") -> str:
-        return _run(["runuser", "-u", "postgres", "--", "psql", "-p", str(POSTGRES_PORT), "-d", database,
-                     "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        return _run(
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                "psql",
+                "-p",
+                str(POSTGRES_PORT),
+                "-d",
+                database,
+                "-X",
+                "-q",
+                "-t",
+                "-A",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ]
+        )
 
     def stop(self) -> None:
-        subprocess.run(["pg_ctlcluster", self.version, POSTGRES_CLUSTER, "stop", "-m", "fast"],
-                       capture_output=True, check=False)
+        subprocess.run(
+            ["pg_ctlcluster", self.version, POSTGRES_CLUSTER, "stop", "-m", "fast"],
+            capture_output=True,
+            check=False,
+        )
 
 
 def _run(command: list[str]) -> str:
@@ -148,8 +210,15 @@ def _run(command: list[str]) -> str:
 
 
 class Stack:
-    def __init__(self, state_dir: Path, database: str = "doable", *, fresh: bool = False,
-                 functions: Iterable[str] | None = None, progress: Progress = print) -> None:
+    def __init__(
+        self,
+        state_dir: Path,
+        database: str = "doable",
+        *,
+        fresh: bool = False,
+        functions: Iterable[str] | None = None,
+        progress: Progress = print,
+    ) -> None:
         self.state_dir = state_dir.resolve()
         self.logs = self.state_dir / "logs"
         self.database = database
@@ -159,17 +228,27 @@ class Stack:
         self.pids_file = self.state_dir / "stack.json"
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.started_postgres = False
-        self.tokens = {"APP_API_TOKEN": secrets.token_urlsafe(24), "DAPR_API_TOKEN": secrets.token_urlsafe(24)}
+        self.tokens = {
+            "APP_API_TOKEN": secrets.token_urlsafe(24),
+            "DAPR_API_TOKEN": secrets.token_urlsafe(24),
+        }
 
     # --- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
         if self.running_pids():
-            raise StackError(f"a stack is already running (pids in {self.pids_file}); stop it with `make down`")
+            raise StackError(
+                f"a stack is already running (pids in {self.pids_file}); stop it with `make down`"
+            )
         busy = [p for p in (KAFKA_PORT, SCHEDULER_PORT, 8080) if port_open(p)]
         if busy:
-            raise StackError(f"ports {busy} are in use; is another Doable stack running? `make down` stops it")
+            raise StackError(
+                f"ports {busy} are in use; is another Doable stack running? `make down` stops it"
+            )
         self._check_binaries()
+        if self.fresh:  # a fresh stack forgets old events and jobs too, not only the database
+            for part in ("kafka", "scheduler", "logs"):
+                shutil.rmtree(self.state_dir / part, ignore_errors=True)
         self.logs.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
         secrets_ = self._secrets()
@@ -183,18 +262,18 @@ class Stack:
             self.start_function(name, wait=False)
         for name in self.functions:
             self.wait_function(name)
+        self.wait_consumers()
         self.progress(f"stack ready in {time.monotonic() - started:.1f}s (daprd {self.dapr_version()})")
 
     def stop(self) -> None:
+        """Stops functions and sidecars first, then the scheduler, then Kafka, so nothing dies noisily
+        for want of what it was talking to."""
         pids = self.running_pids()
-        for name in reversed(list(pids)):
-            _terminate(pids[name])
-        deadline = time.monotonic() + 15
-        for pid in pids.values():
-            while _alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            if _alive(pid):
-                _terminate(pid, signal.SIGKILL)
+        infrastructure = ("scheduler", "kafka")
+        _stop_all([pid for name, pid in pids.items() if name not in infrastructure])
+        for name in infrastructure:
+            if name in pids:
+                _stop_all([pids[name]])
         state = self._read_state()
         if state.get("started_postgres"):
             Postgres(self.database, "").stop()
@@ -204,8 +283,11 @@ class Stack:
     # --- parts -----------------------------------------------------------------------------------
 
     def _check_binaries(self) -> None:
-        missing = [str(p) for p in (DAPR_BIN / "daprd", DAPR_BIN / "scheduler", KAFKA_LIBS / ".complete")
-                   if not p.exists()]
+        missing = [
+            str(p)
+            for p in (DAPR_BIN / "daprd", DAPR_BIN / "scheduler", KAFKA_LIBS / ".complete")
+            if not p.exists()
+        ]
         if missing:
             raise StackError(f"missing {', '.join(missing)}; run `make deps` first")
 
@@ -242,38 +324,60 @@ class Stack:
     def _start_kafka(self) -> None:
         data = self.state_dir / "kafka"
         config = self.state_dir / "kafka.properties"
-        config.write_text("\n".join([
-            "process.roles=broker,controller",
-            "node.id=1",
-            f"controller.quorum.bootstrap.servers=127.0.0.1:{KAFKA_CONTROLLER_PORT}",
-            f"listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT},CONTROLLER://127.0.0.1:{KAFKA_CONTROLLER_PORT}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT}",
-            "controller.listener.names=CONTROLLER",
-            "inter.broker.listener.name=PLAINTEXT",
-            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-            f"log.dirs={data}",
-            f"num.partitions={TOPIC_PARTITIONS}",
-            "offsets.topic.replication.factor=1",
-            "offsets.topic.num.partitions=6",
-            "transaction.state.log.replication.factor=1",
-            "transaction.state.log.min.isr=1",
-            "share.coordinator.state.topic.replication.factor=1",
-            "share.coordinator.state.topic.min.isr=1",
-            "group.initial.rebalance.delay.ms=0",
-            "auto.create.topics.enable=false",
-            "",
-        ]))
+        config.write_text(
+            "\n".join(
+                [
+                    "process.roles=broker,controller",
+                    "node.id=1",
+                    f"controller.quorum.bootstrap.servers=127.0.0.1:{KAFKA_CONTROLLER_PORT}",
+                    f"listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT},CONTROLLER://127.0.0.1:{KAFKA_CONTROLLER_PORT}",
+                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT}",
+                    "controller.listener.names=CONTROLLER",
+                    "inter.broker.listener.name=PLAINTEXT",
+                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                    f"log.dirs={data}",
+                    f"num.partitions={TOPIC_PARTITIONS}",
+                    "offsets.topic.replication.factor=1",
+                    "offsets.topic.num.partitions=6",
+                    "transaction.state.log.replication.factor=1",
+                    "transaction.state.log.min.isr=1",
+                    "share.coordinator.state.topic.replication.factor=1",
+                    "share.coordinator.state.topic.min.isr=1",
+                    "group.initial.rebalance.delay.ms=0",
+                    "auto.create.topics.enable=false",
+                    "",
+                ]
+            )
+        )
         log4j = self.state_dir / "kafka-log4j2.properties"
         log4j.write_text(
             "rootLogger.level=WARN\nrootLogger.appenderRef.stdout.ref=STDOUT\nappender.stdout.type=Console\n"
             "appender.stdout.name=STDOUT\nappender.stdout.layout.type=PatternLayout\n"
             "appender.stdout.layout.pattern=[%d] %p %m (%c)%n\n"
         )
-        java = ["java", "-Xms256m", "-Xmx768m", "-XX:+UseG1GC", f"-Dlog4j2.configurationFile={log4j}",
-                "-cp", f"{KAFKA_LIBS}/*"]
+        java = [
+            "java",
+            "-Xms256m",
+            "-Xmx768m",
+            "-XX:+UseG1GC",
+            f"-Dlog4j2.configurationFile={log4j}",
+            "-cp",
+            f"{KAFKA_LIBS}/*",
+        ]
         if not (data / "meta.properties").exists():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-            _run([*java, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config), "--standalone"])
+            _run(
+                [
+                    *java,
+                    "kafka.tools.StorageTool",
+                    "format",
+                    "-t",
+                    cluster_id,
+                    "-c",
+                    str(config),
+                    "--standalone",
+                ]
+            )
         self._spawn("kafka", [*java, "kafka.Kafka", str(config)])
         wait_until(lambda: port_open(KAFKA_PORT), 60, "Kafka", self.logs / "kafka.log")
         self._create_topics()
@@ -286,8 +390,11 @@ class Stack:
         deadline = time.monotonic() + 60
         while True:
             existing = set(admin.list_topics(timeout=10).topics)
-            wanted = [NewTopic(t, num_partitions=TOPIC_PARTITIONS, replication_factor=1)
-                      for t in TOPICS if t not in existing]
+            wanted = [
+                NewTopic(t, num_partitions=TOPIC_PARTITIONS, replication_factor=1)
+                for t in TOPICS
+                if t not in existing
+            ]
             if not wanted:
                 return
             for future in admin.create_topics(wanted).values():
@@ -301,62 +408,167 @@ class Stack:
     def _start_scheduler(self) -> None:
         data = self.state_dir / "scheduler"
         data.mkdir(parents=True, exist_ok=True)
-        self._spawn("scheduler", [
-            str(DAPR_BIN / "scheduler"), "--port", str(SCHEDULER_PORT), "--listen-address", "127.0.0.1",
-            "--healthz-port", "58081", "--healthz-listen-address", "127.0.0.1", "--metrics-port", "59090",
-            "--etcd-data-dir", str(data), "--etcd-client-port", "52379",
-            "--etcd-initial-cluster", "dapr-scheduler-server-0=http://127.0.0.1:52380",
-            "--override-broadcast-host-port", f"127.0.0.1:{SCHEDULER_PORT}", "--log-level", "warn",
-        ])
-        wait_until(lambda: _http_ok("http://127.0.0.1:58081/healthz"), 60, "Dapr scheduler",
-                   self.logs / "scheduler.log")
+        self._spawn(
+            "scheduler",
+            [
+                str(DAPR_BIN / "scheduler"),
+                "--port",
+                str(SCHEDULER_PORT),
+                "--listen-address",
+                "127.0.0.1",
+                "--healthz-port",
+                "16081",
+                "--healthz-listen-address",
+                "127.0.0.1",
+                "--metrics-port",
+                "16090",
+                "--etcd-data-dir",
+                str(data),
+                "--etcd-client-port",
+                "16379",
+                "--etcd-initial-cluster",
+                "dapr-scheduler-server-0=http://127.0.0.1:16380",
+                "--override-broadcast-host-port",
+                f"127.0.0.1:{SCHEDULER_PORT}",
+                "--log-level",
+                "warn",
+            ],
+        )
+        wait_until(
+            lambda: _http_ok("http://127.0.0.1:16081/healthz"),
+            60,
+            "Dapr scheduler",
+            self.logs / "scheduler.log",
+        )
         self.progress(f"scheduler   ready on {SCHEDULER_PORT}")
 
     def start_function(self, name: str, *, wait: bool = True) -> None:
         ports = FunctionPorts.of(name)
-        env = {**os.environ, **self.tokens, "DAPR_HTTP_PORT": str(ports.dapr_http),
-               "DAPR_GRPC_PORT": str(ports.dapr_grpc)}
-        self._spawn(f"{name}.daprd", [
-            str(DAPR_BIN / "daprd"), "--app-id", name, "--app-port", str(ports.app), "--app-protocol", "http",
-            "--app-channel-address", "127.0.0.1", "--dapr-listen-addresses", "127.0.0.1",
-            "--dapr-http-port", str(ports.dapr_http), "--dapr-grpc-port", str(ports.dapr_grpc),
-            "--dapr-internal-grpc-port", str(ports.dapr_internal), "--metrics-port", str(ports.dapr_metrics),
-            "--resources-path", str(REPO_ROOT / "dapr" / "local" / "components"),
-            "--config", str(REPO_ROOT / "dapr" / "local" / "config.yaml"),
-            "--scheduler-host-address", f"127.0.0.1:{SCHEDULER_PORT}", "--placement-host-address", "",
-            "--log-level", "warn", "--log-as-json",
-        ], env=env)
-        self._spawn(name, [sys.executable, "-m", "doable.cli", "serve", name, "--port", str(ports.app)],
-                    env={**env, "DOABLE_MODE": "dapr", "DOABLE_DATA_DIR": str(self.state_dir)})
+        env = {
+            **os.environ,
+            **self.tokens,
+            "DAPR_HTTP_PORT": str(ports.dapr_http),
+            "DAPR_GRPC_PORT": str(ports.dapr_grpc),
+        }
+        self._spawn(
+            f"{name}.daprd",
+            [
+                str(DAPR_BIN / "daprd"),
+                "--app-id",
+                name,
+                "--app-port",
+                str(ports.app),
+                "--app-protocol",
+                "http",
+                "--app-channel-address",
+                "127.0.0.1",
+                "--dapr-listen-addresses",
+                "127.0.0.1",
+                "--dapr-http-port",
+                str(ports.dapr_http),
+                "--dapr-grpc-port",
+                str(ports.dapr_grpc),
+                "--dapr-internal-grpc-port",
+                str(ports.dapr_internal),
+                "--metrics-port",
+                str(ports.dapr_metrics),
+                "--resources-path",
+                str(REPO_ROOT / "dapr" / "local" / "components"),
+                "--config",
+                str(REPO_ROOT / "dapr" / "local" / "config.yaml"),
+                "--scheduler-host-address",
+                f"127.0.0.1:{SCHEDULER_PORT}",
+                "--placement-host-address",
+                "",
+                "--log-level",
+                "warn",
+                "--log-as-json",
+            ],
+            env=env,
+        )
+        self._spawn(
+            name,
+            [sys.executable, "-m", "doable.cli", "serve", name, "--port", str(ports.app)],
+            env={**env, "DOABLE_MODE": "dapr", "DOABLE_DATA_DIR": str(self.state_dir)},
+        )
         if wait:
             self.wait_function(name)
 
     def wait_function(self, name: str) -> None:
         ports = FunctionPorts.of(name)
-        wait_until(lambda: _http_ok(f"http://127.0.0.1:{ports.dapr_http}/v1.0/healthz"), 60,
-                   f"daprd of {name}", self.logs / f"{name}.daprd.log")
-        wait_until(lambda: _http_ok(f"http://127.0.0.1:{ports.app}/readyz"), 60, name, self.logs / f"{name}.log")
+        wait_until(
+            lambda: _http_ok(f"http://127.0.0.1:{ports.dapr_http}/v1.0/healthz"),
+            60,
+            f"daprd of {name}",
+            self.logs / f"{name}.daprd.log",
+        )
+        wait_until(
+            lambda: _http_ok(f"http://127.0.0.1:{ports.app}/readyz"), 60, name, self.logs / f"{name}.log"
+        )
 
     def stop_function(self, name: str) -> None:
         pids = self.running_pids()
-        for key in (name, f"{name}.daprd"):
-            if key in pids:
-                _terminate(pids[key])
-        for key in (name, f"{name}.daprd"):
-            if key in pids:
-                deadline = time.monotonic() + 10
-                while _alive(pids[key]) and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                if _alive(pids[key]):
-                    _terminate(pids[key], signal.SIGKILL)
+        _stop_all([pids[key] for key in (name, f"{name}.daprd") if key in pids])
         self._forget(name, f"{name}.daprd")
+
+    def stop_kafka(self) -> None:
+        pids = self.running_pids()
+        if "kafka" in pids:
+            _stop_all([pids["kafka"]])
+        self._forget("kafka")
+
+    def start_kafka(self) -> None:
+        self._start_kafka()
+
+    def consumer_groups(self) -> dict[str, str]:
+        """The Kafka consumer group of each running function's input bindings (group → app id)."""
+        import yaml
+
+        groups: dict[str, str] = {}
+        for path in sorted((REPO_ROOT / "dapr" / "local" / "components").glob("*.yaml")):
+            component = yaml.safe_load(path.read_text())
+            metadata = {m["name"]: m.get("value") for m in component["spec"].get("metadata", [])}
+            if component["spec"]["type"] == "bindings.kafka" and metadata.get("direction") == "input":
+                for app in component.get("scopes", []):
+                    if app in self.functions:
+                        groups[str(metadata["consumerGroup"])] = app
+        return groups
+
+    def wait_consumers(self, timeout: float = 60) -> None:
+        """Ready means listening: every binding's consumer group has joined and holds its partitions."""
+        from confluent_kafka import ConsumerGroupState
+        from confluent_kafka.admin import AdminClient
+
+        groups = self.consumer_groups()
+        if not groups:
+            return
+        admin = AdminClient({"bootstrap.servers": f"127.0.0.1:{KAFKA_PORT}"})
+
+        def stable() -> bool:
+            futures = admin.describe_consumer_groups(list(groups), request_timeout=5)
+            try:
+                return all(
+                    f.result().state == ConsumerGroupState.STABLE and f.result().members
+                    for f in futures.values()
+                )
+            except Exception:
+                return False
+
+        wait_until(stable, timeout, f"Kafka consumer groups {', '.join(groups)}", self.logs)
 
     # --- bookkeeping -----------------------------------------------------------------------------
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it from here
-        process = subprocess.Popen(command, cwd=self.state_dir, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=self.state_dir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
         log.close()
         self.processes[name] = process
         state = self._read_state()
@@ -385,13 +597,17 @@ class Stack:
         return _run([str(DAPR_BIN / "daprd"), "--version"]).strip()
 
     def table(self) -> str:
-        rows = [("postgresql", str(POSTGRES_PORT), f"database {self.database}"),
-                ("kafka", str(KAFKA_PORT), f"KRaft {KAFKA_VERSION}, topics {', '.join(TOPICS)}"),
-                ("dapr scheduler", str(SCHEDULER_PORT), f"dapr {DAPR_VERSION}")]
+        rows = [
+            ("postgresql", str(POSTGRES_PORT), f"database {self.database}"),
+            ("kafka", str(KAFKA_PORT), f"KRaft {KAFKA_VERSION}, topics {', '.join(TOPICS)}"),
+            ("dapr scheduler", str(SCHEDULER_PORT), f"dapr {DAPR_VERSION}"),
+        ]
         for name in self.functions:
             ports = FunctionPorts.of(name)
             note = "http://localhost:8080 (public gateway)" if name == "web" else ""
-            rows.append((name, str(ports.app), f"daprd http {ports.dapr_http} grpc {ports.dapr_grpc} {note}".strip()))
+            rows.append(
+                (name, str(ports.app), f"daprd http {ports.dapr_http} grpc {ports.dapr_grpc} {note}".strip())
+            )
         width = max(len(r[0]) for r in rows)
         lines = [f"{'service'.ljust(width)}  port   notes", f"{'-' * width}  -----  -----"]
         lines += [f"{r[0].ljust(width)}  {r[1].ljust(5)}  {r[2]}" for r in rows]
@@ -420,8 +636,17 @@ def _alive(pid: int) -> bool:
         return True
 
 
+def _stop_all(pids: list[int], grace: float = 15) -> None:
+    for pid in pids:
+        _terminate(pid)
+    deadline = time.monotonic() + grace
+    for pid in pids:
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if _alive(pid):
+            _terminate(pid, signal.SIGKILL)
+
+
 def _terminate(pid: int, sig: signal.Signals = signal.SIGTERM) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass

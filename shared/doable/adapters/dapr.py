@@ -17,7 +17,9 @@ from doable.services.ports import PublishFailed, StateConflict
 
 
 class DaprSidecar:
-    def __init__(self, http_port: int | None = None, api_token: str | None = None, timeout: float = 5.0) -> None:
+    def __init__(
+        self, http_port: int | None = None, api_token: str | None = None, timeout: float = 5.0
+    ) -> None:
         port = http_port or int(os.environ.get("DAPR_HTTP_PORT", "3500"))
         token = api_token if api_token is not None else os.environ.get("DAPR_API_TOKEN", "")
         headers = {"dapr-api-token": token} if token else {}
@@ -46,7 +48,9 @@ class DaprSidecar:
         except httpx.HTTPError as error:
             raise PublishFailed(f"sidecar unreachable while publishing to {topic}: {error!r}") from error
         if response.status_code >= 300:
-            raise PublishFailed(f"publish to {topic} failed with {response.status_code}: {response.text[:300]}")
+            raise PublishFailed(
+                f"publish to {topic} failed with {response.status_code}: {response.text[:300]}"
+            )
 
     def secret(self, store: str, key: str) -> str:
         response = self.client.get(f"/v1.0/secrets/{store}/{key}")
@@ -77,15 +81,32 @@ class DaprSidecar:
         body = {"dueTime": format_time(due_at), "data": data, "overwrite": True}
         response = self.client.post(f"/v1.0-alpha1/jobs/{name}", content=json.dumps(body))
         if response.status_code >= 300:
-            raise RuntimeError(f"scheduling job {name} failed with {response.status_code}: {response.text[:300]}")
+            raise RuntimeError(
+                f"scheduling job {name} failed with {response.status_code}: {response.text[:300]}"
+            )
 
     def delete_job(self, name: str) -> None:
         response = self.client.delete(f"/v1.0-alpha1/jobs/{name}")
-        if response.status_code >= 300 and response.status_code != 404 and "not found" not in response.text.lower():
-            raise RuntimeError(f"deleting job {name} failed with {response.status_code}: {response.text[:300]}")
+        if (
+            response.status_code >= 300
+            and response.status_code != 404
+            and "not found" not in response.text.lower()
+        ):
+            raise RuntimeError(
+                f"deleting job {name} failed with {response.status_code}: {response.text[:300]}"
+            )
 
-    def invoke(self, app_id: str, method: str, path: str, *, params: Any, headers: dict[str, str],
-               content: bytes, timeout: float) -> httpx.Response:
+    def invoke(
+        self,
+        app_id: str,
+        method: str,
+        path: str,
+        *,
+        params: Any,
+        headers: dict[str, str],
+        content: bytes,
+        timeout: float,
+    ) -> httpx.Response:
         return self.client.request(
             method,
             f"/v1.0/invoke/{app_id}/method/{path.lstrip('/')}",

@@ -56,8 +56,9 @@ class OutboxDispatcher:
                 log.exception("could not mark %d outbox rows as published", len(published))
 
 
-def relay(engine: Engine, publisher: EventPublisher, min_age: timedelta = timedelta(seconds=5),
-          limit: int = 500) -> tuple[int, int]:
+def relay(
+    engine: Engine, publisher: EventPublisher, min_age: timedelta = timedelta(seconds=5), limit: int = 500
+) -> tuple[int, int]:
     """Publishes outbox rows older than `min_age` that are still unpublished; returns (published, failed).
 
     `min_age` leaves fresh rows to the dispatcher so the two rarely publish the same event twice.

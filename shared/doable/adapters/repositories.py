@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Connection, ColumnElement
+from sqlalchemy import ColumnElement, Connection
 from sqlalchemy.dialects import postgresql, sqlite
 
 from doable.adapters import db
@@ -22,7 +22,7 @@ FAR_FUTURE = datetime.fromisoformat("9999-12-31T00:00:00+00:00")
 
 
 def _insert(connection: Connection, table: sa.Table) -> Any:
-    """INSERT with ON CONFLICT support on both dialects."""
+    """INSERT with ON CONFLICT support on both dialects; pair it with RETURNING to learn if a row went in."""
     return (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
@@ -32,8 +32,13 @@ class UserRepository:
 
     def add(self, user: User) -> bool:
         """Inserts the user; False when the email is already taken."""
-        statement = _insert(self.connection, db.users).values(_user_row(user)).on_conflict_do_nothing()
-        return self.connection.execute(statement).rowcount == 1
+        statement = (
+            _insert(self.connection, db.users)
+            .values(_user_row(user))
+            .on_conflict_do_nothing()
+            .returning(db.users.c.id)
+        )
+        return self.connection.execute(statement).first() is not None
 
     def get(self, user_id: str) -> User | None:
         row = self.connection.execute(sa.select(db.users).where(db.users.c.id == user_id)).mappings().first()
@@ -99,7 +104,8 @@ class TaskRepository:
     def _write_tags(self, task: Task) -> None:
         if task.tags:
             self.connection.execute(
-                db.task_tags.insert(), [{"task_id": task.id, "tag": tag, "user_id": task.user_id} for tag in task.tags]
+                db.task_tags.insert(),
+                [{"task_id": task.id, "tag": tag, "user_id": task.user_id} for tag in task.tags],
             )
 
     def tag_counts(self, user_id: str) -> list[tuple[str, int]]:
@@ -123,7 +129,9 @@ class TaskRepository:
         for tag in query.tags:
             conditions.append(
                 sa.exists().where(
-                    db.task_tags.c.task_id == t.id, db.task_tags.c.tag == tag, db.task_tags.c.user_id == user_id
+                    db.task_tags.c.task_id == t.id,
+                    db.task_tags.c.tag == tag,
+                    db.task_tags.c.user_id == user_id,
                 )
             )
         if query.due_after is not None:
@@ -140,14 +148,20 @@ class TaskRepository:
             conditions.append(match)
 
         keys = _sort_keys(query.effective_sort, rank)
-        statement = sa.select(db.tasks, *[expr.label(f"k{i}") for i, (expr, _) in enumerate(keys)]).select_from(source)
+        statement = sa.select(
+            db.tasks, *[expr.label(f"k{i}") for i, (expr, _) in enumerate(keys)]
+        ).select_from(source)
         statement = statement.where(*conditions)
         if query.cursor is not None:
             statement = statement.where(_after(keys, query.cursor))
-        statement = statement.order_by(*[expr.asc() if ascending else expr.desc() for expr, ascending in keys])
+        statement = statement.order_by(
+            *[expr.asc() if ascending else expr.desc() for expr, ascending in keys]
+        )
         rows = self.connection.execute(statement.limit(query.limit + 1)).mappings().all()
 
-        total = self.connection.execute(sa.select(sa.func.count()).select_from(source).where(*conditions)).scalar_one()
+        total = self.connection.execute(
+            sa.select(sa.func.count()).select_from(source).where(*conditions)
+        ).scalar_one()
         page_rows = rows[: query.limit]
         next_cursor = None
         if len(rows) > query.limit and page_rows:
@@ -155,9 +169,13 @@ class TaskRepository:
             next_cursor = encode_cursor(query.effective_sort, [last[f"k{i}"] for i in range(len(keys))])
         return Page(items=[_task(row) for row in page_rows], total=total, next_cursor=next_cursor)
 
-    def _text_match(self, terms: Sequence[str]) -> tuple[sa.FromClause, ColumnElement[bool], ColumnElement[Any]]:
+    def _text_match(
+        self, terms: Sequence[str]
+    ) -> tuple[sa.FromClause, ColumnElement[bool], ColumnElement[Any]]:
         if self.postgres:
-            tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), " & ".join(f"{term}:*" for term in terms))
+            tsquery = sa.func.to_tsquery(
+                sa.literal_column("'simple'"), " & ".join(f"{term}:*" for term in terms)
+            )
             search = sa.literal_column("tasks.search")
             return db.tasks, search.op("@@")(tsquery), sa.func.ts_rank(search, tsquery).cast(sa.Float)
         fts = sa.table("tasks_fts", sa.column("rowid"))
@@ -275,9 +293,9 @@ class Outbox:
     def mark_published(self, ids: Sequence[str], when: datetime) -> None:
         if ids:
             self.connection.execute(
-                db.outbox.update().where(db.outbox.c.id.in_(ids), db.outbox.c.published_at.is_(None)).values(
-                    published_at=when
-                )
+                db.outbox.update()
+                .where(db.outbox.c.id.in_(ids), db.outbox.c.published_at.is_(None))
+                .values(published_at=when)
             )
 
     def backlog(self) -> int:
@@ -299,7 +317,9 @@ class AuditLog:
         """Adds one entry unless its event is already recorded; returns whether it was added."""
         if self.connection.dialect.name == "postgresql":
             # Serialises appends per user so concurrent consumers cannot fork the chain.
-            self.connection.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(entry["user_id"]))))
+            self.connection.execute(
+                sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(entry["user_id"])))
+            )
         a = db.audit_log.c
         if self.connection.execute(sa.select(a.seq).where(a.event_id == entry["event_id"])).first():
             return False
@@ -325,7 +345,16 @@ class AuditLog:
         return (dict(row) for row in self.connection.execute(statement).mappings())
 
 
-HASHED_FIELDS = ("event_id", "user_id", "action", "resource_type", "resource_id", "occurred_at", "correlation_id", "data")
+HASHED_FIELDS = (
+    "event_id",
+    "user_id",
+    "action",
+    "resource_type",
+    "resource_id",
+    "occurred_at",
+    "correlation_id",
+    "data",
+)
 
 
 def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
@@ -347,10 +376,14 @@ class ConsumerLedger:
             _insert(self.connection, db.processed_events)
             .values(consumer=consumer, event_id=event_id, processed_at=now)
             .on_conflict_do_nothing()
+            .returning(db.processed_events.c.event_id)
         )
-        return self.connection.execute(statement).rowcount == 1
+        # rowcount is unreliable for ON CONFLICT on psycopg; RETURNING says for sure whether a row went in.
+        return self.connection.execute(statement).first() is not None
 
-    def dead_letter(self, consumer: str, event_id: str | None, reason: str, payload: str, now: datetime) -> None:
+    def dead_letter(
+        self, consumer: str, event_id: str | None, reason: str, payload: str, now: datetime
+    ) -> None:
         self.connection.execute(
             db.dead_letters.insert().values(
                 consumer=consumer, event_id=event_id, reason=reason, payload=payload, received_at=now

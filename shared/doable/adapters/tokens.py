@@ -24,8 +24,15 @@ class Identity:
 
 
 class TokenService:
-    def __init__(self, signing_key: str, ttl_seconds: int, *, oidc_jwks_url: str | None = None,
-                 oidc_issuer: str | None = None, oidc_audience: str | None = None) -> None:
+    def __init__(
+        self,
+        signing_key: str,
+        ttl_seconds: int,
+        *,
+        oidc_jwks_url: str | None = None,
+        oidc_issuer: str | None = None,
+        oidc_audience: str | None = None,
+    ) -> None:
         if len(signing_key) < 32:
             raise ValueError("the JWT signing key must be at least 32 characters; regenerate the secret")
         self.signing_key = signing_key
@@ -52,8 +59,13 @@ class TokenService:
 
     def _verify_own(self, token: str) -> Identity:
         try:
-            claims = jwt.decode(token, self.signing_key, algorithms=["HS256"], issuer=ISSUER,
-                                options={"require": ["exp", "sub", "iss"]})
+            claims = jwt.decode(
+                token,
+                self.signing_key,
+                algorithms=["HS256"],
+                issuer=ISSUER,
+                options={"require": ["exp", "sub", "iss"]},
+            )
         except jwt.ExpiredSignatureError:
             raise Unauthorized("the token has expired; sign in again") from None
         except jwt.PyJWTError as error:
@@ -64,8 +76,14 @@ class TokenService:
         assert self.jwks is not None
         try:
             key = self.jwks.get_signing_key_from_jwt(token)
-            claims = jwt.decode(token, key.key, algorithms=["RS256", "ES256", "PS256"], issuer=self.oidc_issuer,
-                                audience=self.oidc_audience, options={"require": ["exp", "sub", "iss"]})
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=["RS256", "ES256", "PS256"],
+                issuer=self.oidc_issuer,
+                audience=self.oidc_audience,
+                options={"require": ["exp", "sub", "iss"]},
+            )
         except jwt.PyJWTError as error:
             raise Unauthorized(f"the identity provider's token is not valid ({error})") from None
         # A stable 36-character id per external subject, so it fits the users table.

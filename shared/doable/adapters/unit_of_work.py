@@ -37,8 +37,9 @@ class UnitOfWork:
         self.ledger = ConsumerLedger(self._connection)
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._transaction.is_active:
             self._transaction.rollback()
         assert self._connection is not None

@@ -92,7 +92,9 @@ class Event:
                 raise InvalidEvent(f"specversion {envelope.get('specversion')!r} is not 1.0")
             version = int(envelope.get("schemaversion", 1))
             if version not in ACCEPTED_SCHEMA_VERSIONS:
-                raise InvalidEvent(f"schema version {version} is not one of {sorted(ACCEPTED_SCHEMA_VERSIONS)}")
+                raise InvalidEvent(
+                    f"schema version {version} is not one of {sorted(ACCEPTED_SCHEMA_VERSIONS)}"
+                )
             event_type = str(envelope["type"])
             if event_type not in EventType.__members__.values():
                 raise InvalidEvent(f"unknown event type {event_type!r}")
@@ -133,8 +135,9 @@ def _upgrade(version: int, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def task_events(event_type: EventType, task: Task, ctx: Context, now: datetime,
-                changes: dict[str, Any] | None = None) -> list[Event]:
+def task_events(
+    event_type: EventType, task: Task, ctx: Context, now: datetime, changes: dict[str, Any] | None = None
+) -> list[Event]:
     """One lifecycle event with the full snapshot for `task-events`, and its compact twin for live clients."""
     snapshot = task.to_dict()
     changed = _jsonable(changes or {})

@@ -166,7 +166,15 @@ class Task:
         self.version += 1
 
 
-EDITABLE_FIELDS = ("title", "description", "priority", "tags", "due_at", "recurrence", "reminder_minutes_before")
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "priority",
+    "tags",
+    "due_at",
+    "recurrence",
+    "reminder_minutes_before",
+)
 
 
 def new_task(user_id: str, fields_: Mapping[str, Any], now: datetime, task_id: str | None = None) -> Task:
@@ -185,7 +193,9 @@ def check_schedule(due_at: datetime | None, recurrence: Recurrence, reminder: in
         errors.append(FieldError("recurrence", "requires_due_at", "a recurring task needs a due_at"))
     if due_at is None and reminder is not None:
         errors.append(
-            FieldError("reminder_minutes_before", "requires_due_at", "a reminder needs a due_at to count from")
+            FieldError(
+                "reminder_minutes_before", "requires_due_at", "a reminder needs a due_at to count from"
+            )
         )
     if errors:
         raise ValidationFailed(errors)
@@ -200,7 +210,9 @@ def validate_task_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str,
     unknown = sorted(set(data) - set(EDITABLE_FIELDS))
     for name in unknown:
         errors.append(
-            FieldError(name, "unknown_field", f"unknown field; allowed fields are {', '.join(EDITABLE_FIELDS)}")
+            FieldError(
+                name, "unknown_field", f"unknown field; allowed fields are {', '.join(EDITABLE_FIELDS)}"
+            )
         )
     if not partial and "title" not in data:
         errors.append(FieldError("title", "required", "title is required"))
@@ -263,7 +275,8 @@ def _tags(value: Any) -> tuple[str, ...]:
             raise _RuleBroken("tag", "tags cannot be empty")
         if len(tag) > TAG_MAX or not TAG_PATTERN.match(tag):
             raise _RuleBroken(
-                "tag", f"'{raw}' is not a valid tag: up to {TAG_MAX} letters, digits, '-', '_', '/', ':' or '.'"
+                "tag",
+                f"'{raw}' is not a valid tag: up to {TAG_MAX} letters, digits, '-', '_', '/', ':' or '.'",
             )
         if tag not in tags:
             tags.append(tag)

@@ -20,7 +20,18 @@ RELEVANCE = "relevance"
 STATUSES = ("open", "completed", "all")
 LIMIT_DEFAULT = 50
 LIMIT_MAX = 200
-QUERY_PARAMS = ("q", "status", "priority", "tag", "due_after", "due_before", "overdue", "sort", "limit", "cursor")
+QUERY_PARAMS = (
+    "q",
+    "status",
+    "priority",
+    "tag",
+    "due_after",
+    "due_before",
+    "overdue",
+    "sort",
+    "limit",
+    "cursor",
+)
 WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -62,7 +73,9 @@ def parse_task_query(params: Mapping[str, Sequence[str]]) -> TaskQuery:
     """Validates the list endpoint's query string; unknown or malformed parameters are errors, not ignored."""
     errors: list[FieldError] = []
     for name in sorted(set(params) - set(QUERY_PARAMS)):
-        errors.append(FieldError(name, "unknown_parameter", f"unknown parameter; allowed are {', '.join(QUERY_PARAMS)}"))
+        errors.append(
+            FieldError(name, "unknown_parameter", f"unknown parameter; allowed are {', '.join(QUERY_PARAMS)}")
+        )
 
     def single(name: str) -> str | None:
         values = params.get(name) or []
@@ -83,7 +96,9 @@ def parse_task_query(params: Mapping[str, Sequence[str]]) -> TaskQuery:
                 priorities.append(Priority(part.strip()))
             except ValueError:
                 errors.append(FieldError("priority", "enum", f"'{part}' is not one of high, medium, low"))
-    tags = tuple(dict.fromkeys(normalise_tag(t) for raw in params.get("tag", []) for t in raw.split(",") if t.strip()))
+    tags = tuple(
+        dict.fromkeys(normalise_tag(t) for raw in params.get("tag", []) for t in raw.split(",") if t.strip())
+    )
     due_after = _time_param("due_after", single("due_after"), errors)
     due_before = _time_param("due_before", single("due_before"), errors)
     overdue_raw = single("overdue")
@@ -125,7 +140,9 @@ def _time_param(name: str, raw: str | None, errors: list[FieldError]) -> datetim
     try:
         return parse_time(raw)
     except ValueError:
-        errors.append(FieldError(name, "format", "must be RFC 3339 with an offset, such as 2026-12-01T00:00:00Z"))
+        errors.append(
+            FieldError(name, "format", "must be RFC 3339 with an offset, such as 2026-12-01T00:00:00Z")
+        )
         return None
 
 
@@ -143,7 +160,11 @@ def decode_cursor(cursor: str, sort: str, errors: list[FieldError]) -> tuple[Any
         return tuple(_decode_key(value) for value in key)
     except (ValueError, TypeError, binascii.Error):
         errors.append(
-            FieldError("cursor", "invalid", "not a cursor of this query; pass next_cursor from the previous page unchanged")
+            FieldError(
+                "cursor",
+                "invalid",
+                "not a cursor of this query; pass next_cursor from the previous page unchanged",
+            )
         )
         return None
 

@@ -53,8 +53,14 @@ def parse_delivery(raw: flask.Request) -> Event:
 class EventFunction(HttpFunction):
     """An event consumer: `effect` runs exactly once per event, inside the ledger's transaction."""
 
-    def __init__(self, name: str, effect: Effect | None = None, *, accepts: frozenset[str] | None = None,
-                 sweep: Sweep | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        effect: Effect | None = None,
+        *,
+        accepts: frozenset[str] | None = None,
+        sweep: Sweep | None = None,
+    ) -> None:
         super().__init__(name)
         self.effect = effect
         self.accepts = accepts

@@ -59,7 +59,9 @@ class Request:
         """The body as a JSON object, or a DomainError that says exactly what is wrong with it."""
         mimetype = self.raw.mimetype
         if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
-            raise DomainError(f"send the body as application/json, not {mimetype}", 415, "Unsupported media type")
+            raise DomainError(
+                f"send the body as application/json, not {mimetype}", 415, "Unsupported media type"
+            )
         raw = self.raw.get_data(cache=True)
         try:
             body = json.loads(raw or b"null")
@@ -88,7 +90,15 @@ class HttpFunction:
         self.public = public  # the gateway faces the internet, not a sidecar: no app token there
         self.routes: list[Route] = []
 
-    def route(self, method: str, template: str, *, auth: bool = True) -> Callable[[RouteHandler], RouteHandler]:
+        def handler(raw: flask.Request) -> Response:
+            """The functions-framework entry point (it wants a plain function, not a bound method)."""
+            return self.handle(raw)
+
+        self.handler = handler
+
+    def route(
+        self, method: str, template: str, *, auth: bool = True
+    ) -> Callable[[RouteHandler], RouteHandler]:
         # {name} matches one path segment, {name*} the rest of the path.
         regex = re.sub(r"\{(\w+)\*\}", r"(?P<\1>.*)", template)
         pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", regex) + "/?$")
@@ -111,8 +121,7 @@ class HttpFunction:
     def delete(self, template: str, *, auth: bool = True) -> Callable[[RouteHandler], RouteHandler]:
         return self.route("DELETE", template, auth=auth)
 
-    def handler(self, raw: flask.Request) -> Response:
-        """The functions-framework entry point."""
+    def handle(self, raw: flask.Request) -> Response:
         probe = self._probe(raw.path)
         if probe is not None:
             return probe
@@ -136,8 +145,9 @@ class HttpFunction:
         HTTP_LATENCY.labels(self.name, template).observe(time.perf_counter() - started)
         return response
 
-    def _dispatch(self, raw: flask.Request, app: Container, correlation_id: str,
-                  traceparent: str) -> tuple[Response, str]:
+    def _dispatch(
+        self, raw: flask.Request, app: Container, correlation_id: str, traceparent: str
+    ) -> tuple[Response, str]:
         if not self.public and app.settings.app_api_token:
             given = raw.headers.get("dapr-api-token", "")
             if not hmac.compare_digest(given, app.settings.app_api_token):
@@ -158,13 +168,21 @@ class HttpFunction:
             except DomainError as error:
                 return from_error(error, correlation_id=correlation_id), route.template
             except RequestEntityTooLarge:
-                return problem(413, f"the body is larger than {app.settings.max_body_bytes} bytes"), route.template
+                return problem(
+                    413, f"the body is larger than {app.settings.max_body_bytes} bytes"
+                ), route.template
             except Exception:
                 log.exception("%s %s failed", raw.method, raw.path)
-                return problem(500, "something went wrong on our side; try again, and quote the correlation id "
-                               "if it keeps failing", correlation_id=correlation_id), route.template
+                return problem(
+                    500,
+                    "something went wrong on our side; try again, and quote the correlation id "
+                    "if it keeps failing",
+                    correlation_id=correlation_id,
+                ), route.template
         if allowed:
-            response = problem(405, f"{raw.method} is not allowed here; use {', '.join(sorted(set(allowed)))}")
+            response = problem(
+                405, f"{raw.method} is not allowed here; use {', '.join(sorted(set(allowed)))}"
+            )
             response.headers["Allow"] = ", ".join(sorted(set(allowed)))
             return response, "unmatched"
         return problem(404, f"no such endpoint: {raw.method} {raw.path}"), "unmatched"
@@ -186,7 +204,9 @@ class HttpFunction:
             return json_response({"status": "ok", "function": self.name})
         if path == "/readyz":
             checks = container().readiness()
-            return json_response({"ready": all(checks.values()), "checks": checks}, 200 if all(checks.values()) else 503)
+            return json_response(
+                {"ready": all(checks.values()), "checks": checks}, 200 if all(checks.values()) else 503
+            )
         if path == "/metrics":
             return Response(metrics_text(), mimetype="text/plain; version=0.0.4")
         return None

@@ -37,10 +37,23 @@ ROUTES: tuple[tuple[frozenset[str], re.Pattern[str], str], ...] = tuple(
         (ANY, r"/chat(/.*)?", "chat"),
     )
 )
-FORWARDED_REQUEST_HEADERS = ("Authorization", "Content-Type", "If-Match", "Accept", "X-Correlation-ID",
-                             "traceparent")
-RETURNED_HEADERS = ("Content-Type", "ETag", "Location", "X-Correlation-ID", "traceparent", "Allow",
-                    "WWW-Authenticate")
+FORWARDED_REQUEST_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "Accept",
+    "X-Correlation-ID",
+    "traceparent",
+)
+RETURNED_HEADERS = (
+    "Content-Type",
+    "ETag",
+    "Location",
+    "X-Correlation-ID",
+    "traceparent",
+    "Allow",
+    "WWW-Authenticate",
+)
 
 
 def resolve(method: str, path: str) -> tuple[str | None, list[str]]:
@@ -55,7 +68,9 @@ def resolve(method: str, path: str) -> tuple[str | None, list[str]]:
 
 
 class Invoker(Protocol):
-    def __call__(self, app_id: str, raw: flask.Request, path: str, headers: Mapping[str, str]) -> Response: ...
+    def __call__(
+        self, app_id: str, raw: flask.Request, path: str, headers: Mapping[str, str]
+    ) -> Response: ...
 
 
 class DaprInvoker:
@@ -67,8 +82,15 @@ class DaprInvoker:
 
     def __call__(self, app_id: str, raw: flask.Request, path: str, headers: Mapping[str, str]) -> Response:
         try:
-            reply = self.sidecar.invoke(app_id, raw.method, path, params=list(raw.args.items(multi=True)),
-                                        headers=dict(headers), content=raw.get_data(), timeout=self.timeout)
+            reply = self.sidecar.invoke(
+                app_id,
+                raw.method,
+                path,
+                params=list(raw.args.items(multi=True)),
+                headers=dict(headers),
+                content=raw.get_data(),
+                timeout=self.timeout,
+            )
         except httpx.TimeoutException:
             return problem(504, f"the {app_id} function did not answer within {self.timeout:g}s; try again")
         except httpx.HTTPError:
@@ -92,8 +114,13 @@ class InProcessInvoker:
         function = self.functions.get(app_id)
         if function is None:
             return problem(503, f"the {app_id} function is not part of this server")
-        builder = EnvironBuilder(path=path, method=raw.method, headers=dict(headers),
-                                 query_string=raw.query_string, data=raw.get_data())
+        builder = EnvironBuilder(
+            path=path,
+            method=raw.method,
+            headers=dict(headers),
+            query_string=raw.query_string.decode("latin-1"),
+            data=raw.get_data(),
+        )
         try:
             inner = flask.Request(builder.get_environ())
         finally:

@@ -9,13 +9,28 @@ from flask import Response
 
 from doable.domain.errors import DomainError
 
-TITLES = {400: "Bad request", 401: "Unauthorized", 404: "Not found", 405: "Method not allowed",
-          413: "Payload too large", 415: "Unsupported media type", 422: "Invalid input",
-          500: "Internal error", 502: "Bad gateway", 503: "Service unavailable", 504: "Gateway timeout"}
+TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    500: "Internal error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+    504: "Gateway timeout",
+}
 
 
 def problem(status: int, detail: str, title: str | None = None, **extra: Any) -> Response:
-    body = {"type": "about:blank", "title": title or TITLES.get(status, "Error"), "status": status, "detail": detail}
+    body = {
+        "type": "about:blank",
+        "title": title or TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
     body.update({key: value for key, value in extra.items() if value is not None})
     response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
     if status == 401:
@@ -28,5 +43,6 @@ def from_error(error: DomainError, **extra: Any) -> Response:
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body, separators=(",", ":")), status=status, mimetype="application/json",
-                    headers=headers)
+    return Response(
+        json.dumps(body, separators=(",", ":")), status=status, mimetype="application/json", headers=headers
+    )

@@ -1,9 +1,8 @@
 """Alembic environment: runs Doable's migrations on the connection or URL the caller configured."""
 
 from alembic import context
-from sqlalchemy import Connection
-
 from doable.adapters.db import make_engine, metadata
+from sqlalchemy import Connection
 
 
 def _run(connection: Connection) -> None:

@@ -1,4 +1,4 @@
-"""Exactly-once effects over at-least-once delivery: the ledger entry commits with the effect or not at all."""
+"""Exactly-once effects over at-least-once delivery: ledger entry and effect commit together or not at all."""
 
 from __future__ import annotations
 

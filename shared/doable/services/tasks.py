@@ -30,8 +30,14 @@ def get_task(uow: UnitOfWork, ctx: Context, task_id: str) -> Task:
         return _owned(uow, ctx, task_id)
 
 
-def update_task(uow: UnitOfWork, ctx: Context, task_id: str, data: Mapping[str, Any],
-                if_match: str | None = None, now: datetime | None = None) -> Task:
+def update_task(
+    uow: UnitOfWork,
+    ctx: Context,
+    task_id: str,
+    data: Mapping[str, Any],
+    if_match: str | None = None,
+    now: datetime | None = None,
+) -> Task:
     fields = validate_task_fields(data, partial=True)
     expected = parse_if_match(if_match)
     now = now or utcnow()
@@ -39,7 +45,7 @@ def update_task(uow: UnitOfWork, ctx: Context, task_id: str, data: Mapping[str, 
         task = _owned(uow, ctx, task_id, for_update=True)
         if expected is not None and task.version != expected:
             raise PreconditionFailed(
-                f"the task is at version {task.version}, not {expected}; fetch it again and reapply your change"
+                f"the task is at version {task.version}, not {expected}; fetch it again and reapply your edit"
             )
         changed = task.apply(fields, now)
         if changed:
@@ -72,8 +78,9 @@ def _transition(uow: UnitOfWork, ctx: Context, task_id: str, event_type: EventTy
 DELETE_SCOPES = ("one", "series")
 
 
-def delete_task(uow: UnitOfWork, ctx: Context, task_id: str, scope: str = "one",
-                now: datetime | None = None) -> list[Task]:
+def delete_task(
+    uow: UnitOfWork, ctx: Context, task_id: str, scope: str = "one", now: datetime | None = None
+) -> list[Task]:
     """Deletes the task; scope=series also deletes the series' open instances due at or after it."""
     if scope not in DELETE_SCOPES:
         raise invalid("scope", "enum", "must be 'one' or 'series'")

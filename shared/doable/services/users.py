@@ -25,8 +25,9 @@ hasher = PasswordHasher()
 _DUMMY_HASH = hasher.hash("not-a-real-password")
 
 
-def register(uow: UnitOfWork, tokens: TokenService, data: Mapping[str, Any],
-             now: datetime | None = None) -> tuple[User, str]:
+def register(
+    uow: UnitOfWork, tokens: TokenService, data: Mapping[str, Any], now: datetime | None = None
+) -> tuple[User, str]:
     clean = _validate(data, required=("email", "password"), allowed=("email", "password", "name", "timezone"))
     email = clean["email"]
     user = User(
@@ -45,7 +46,9 @@ def register(uow: UnitOfWork, tokens: TokenService, data: Mapping[str, Any],
 
 
 def login(uow: UnitOfWork, tokens: TokenService, data: Mapping[str, Any]) -> tuple[User, str]:
-    clean = _validate(data, required=("email", "password"), allowed=("email", "password"), check_password=False)
+    clean = _validate(
+        data, required=("email", "password"), allowed=("email", "password"), check_password=False
+    )
     with uow:
         user = uow.users.by_email(clean["email"])
     try:
@@ -63,8 +66,14 @@ def current_user(uow: UnitOfWork, identity: Identity, now: datetime | None = Non
         user = uow.users.get(identity.user_id)
         if user is None and identity.external:
             email = identity.email or f"{identity.user_id}@oidc.invalid"
-            user = User(id=identity.user_id, email=email, name=identity.name or email.split("@")[0],
-                        timezone="UTC", password_hash="!external", created_at=now or utcnow())
+            user = User(
+                id=identity.user_id,
+                email=email,
+                name=identity.name or email.split("@")[0],
+                timezone="UTC",
+                password_hash="!external",
+                created_at=now or utcnow(),
+            )
             uow.users.add(user)
             uow.commit()
     if user is None:
@@ -85,8 +94,13 @@ def update_profile(uow: UnitOfWork, user_id: str, data: Mapping[str, Any]) -> Us
     return user
 
 
-def _validate(data: Mapping[str, Any], *, required: tuple[str, ...], allowed: tuple[str, ...],
-              check_password: bool = True) -> dict[str, Any]:
+def _validate(
+    data: Mapping[str, Any],
+    *,
+    required: tuple[str, ...],
+    allowed: tuple[str, ...],
+    check_password: bool = True,
+) -> dict[str, Any]:
     errors: list[FieldError] = []
     for name in sorted(set(data) - set(allowed)):
         errors.append(FieldError(name, "unknown_field", f"unknown field; allowed are {', '.join(allowed)}"))
@@ -150,5 +164,10 @@ def _webhook(value: str | None, _: bool) -> tuple[str, str] | None:
     return None
 
 
-_FIELD_CHECKS = {"email": _email, "password": _password, "name": _name, "timezone": _timezone,
-                 "webhook_url": _webhook}
+_FIELD_CHECKS = {
+    "email": _email,
+    "password": _password,
+    "name": _name,
+    "timezone": _timezone,
+    "webhook_url": _webhook,
+}

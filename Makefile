@@ -1,0 +1,36 @@
+# Doable: `make run` (embedded, http://localhost:8080) and `make test` (everything) work on a fresh machine.
+.PHONY: deps deps-python run up down test test-unit test-integration lint format bench clean
+
+VENV := .venv/bin
+
+deps:            ## install everything: venv, PostgreSQL, Java, Kafka jars, daprd + scheduler
+	@bash scripts/deps.sh
+
+deps-python:     ## just the virtual environment (all the embedded mode needs)
+	@bash scripts/deps.sh python
+
+run: deps-python ## every function in one process on SQLite, http://localhost:8080
+	@$(VENV)/doable run
+
+up: deps         ## the local stack: PostgreSQL, Kafka, Dapr scheduler, one daprd per function
+	@$(VENV)/doable up
+
+down:            ## stop what `make up` started
+	@$(VENV)/doable down
+
+lint: deps-python
+	@$(VENV)/ruff check .
+	@$(VENV)/ruff format --check .
+
+format: deps-python
+	@$(VENV)/ruff format .
+	@$(VENV)/ruff check --fix .
+
+test: deps lint  ## lint, unit, API contract (embedded and local stack), integration
+	@$(VENV)/pytest
+
+test-unit: deps-python
+	@$(VENV)/pytest tests/unit
+
+clean:
+	rm -rf .doable .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,31 @@
+"""search-tasks: get one task, or list, search, filter and sort them with cursor pages; tag counts."""
+
+from doable.domain.query import parse_task_query
+from doable.http.function import HttpFunction, Request
+from doable.http.problem import json_response
+from doable.services import tasks
+from flask import Response
+
+function = HttpFunction("search-tasks")
+
+
+@function.get("/tasks")
+def search(request: Request) -> Response:
+    page = tasks.search_tasks(request.app.uow(), request.ctx, parse_task_query(request.args))
+    return json_response(
+        {"items": [t.to_dict() for t in page.items], "next_cursor": page.next_cursor, "total": page.total}
+    )
+
+
+@function.get("/tasks/{task_id}")
+def get(request: Request) -> Response:
+    task = tasks.get_task(request.app.uow(), request.ctx, request.params["task_id"])
+    return json_response(task.to_dict(), headers={"ETag": f'"{task.version}"'})
+
+
+@function.get("/tags")
+def tags(request: Request) -> Response:
+    return json_response(tasks.tag_counts(request.app.uow(), request.ctx))
+
+
+handler = function.handler

@@ -1,0 +1,44 @@
+"""update-task: edit, complete, reopen and delete a task, each with its event in the same transaction."""
+
+from doable.http.function import HttpFunction, Request
+from doable.http.problem import json_response
+from doable.services import tasks
+from flask import Response
+
+function = HttpFunction("update-task")
+
+
+def _task_response(task: tasks.Task) -> Response:
+    return json_response(task.to_dict(), headers={"ETag": f'"{task.version}"'})
+
+
+@function.patch("/tasks/{task_id}")
+def edit(request: Request) -> Response:
+    task = tasks.update_task(
+        request.app.uow(),
+        request.ctx,
+        request.params["task_id"],
+        request.json(),
+        if_match=request.raw.headers.get("If-Match"),
+    )
+    return _task_response(task)
+
+
+@function.post("/tasks/{task_id}/complete")
+def complete(request: Request) -> Response:
+    return _task_response(tasks.complete_task(request.app.uow(), request.ctx, request.params["task_id"]))
+
+
+@function.post("/tasks/{task_id}/reopen")
+def reopen(request: Request) -> Response:
+    return _task_response(tasks.reopen_task(request.app.uow(), request.ctx, request.params["task_id"]))
+
+
+@function.delete("/tasks/{task_id}")
+def delete(request: Request) -> Response:
+    scope = request.raw.args.get("scope", "one")
+    tasks.delete_task(request.app.uow(), request.ctx, request.params["task_id"], scope)
+    return Response(status=204)
+
+
+handler = function.handler

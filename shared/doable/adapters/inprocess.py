@@ -1,0 +1,164 @@
+"""In-process stand-ins for the sidecar's building blocks, for the embedded mode and domain unit tests.
+
+They deliver the same CloudEvents to the same handlers as Kafka and the Dapr scheduler would, on
+background threads, so embedded Doable behaves like the distributed one, minus the network.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import logging
+import queue
+import secrets as token_source
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from doable.domain.model import utcnow
+from doable.services.ports import StateConflict
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[str, str, bytes], int]  # (app id, path, body) -> HTTP status
+
+
+class InProcessBus:
+    """Topic → subscribed functions, delivered in publish order by one thread (order per key holds)."""
+
+    def __init__(self) -> None:
+        self.subscriptions: dict[str, list[str]] = {}
+        self.deliver: Deliver | None = None
+        self._queue: queue.Queue[tuple[str, str]] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="inprocess-bus", daemon=True)
+        self._thread.start()
+
+    def subscribe(self, topic: str, app_id: str) -> None:
+        self.subscriptions.setdefault(topic, []).append(app_id)
+
+    def publish(self, topic: str, partition_key: str, payload: str) -> None:
+        self._queue.put((topic, payload))
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Blocks until every published event has been delivered (tests and shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def _run(self) -> None:
+        while True:
+            topic, payload = self._queue.get()
+            try:
+                for app_id in self.subscriptions.get(topic, []):
+                    self._deliver_with_retry(app_id, payload.encode())
+            finally:
+                self._queue.task_done()
+
+    def _deliver_with_retry(self, app_id: str, body: bytes) -> None:
+        delay = 0.05
+        for _ in range(8):
+            try:
+                if self.deliver is not None and self.deliver(app_id, "/events", body) < 300:
+                    return
+            except Exception:
+                log.exception("delivery to %s failed", app_id)
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+        log.error("gave up delivering an event to %s; the outbox relay does not resend it", app_id)
+
+
+class InProcessJobs:
+    """One-shot jobs on a timer thread. A job's name starts with the app id that owns it."""
+
+    def __init__(self) -> None:
+        self.deliver: Deliver | None = None
+        self._heap: list[tuple[datetime, int, str]] = []
+        self._jobs: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._counter = itertools.count()
+        self._wake = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="inprocess-jobs", daemon=True)
+        self._thread.start()
+
+    def schedule(self, name: str, due_at: datetime, data: dict[str, Any]) -> None:
+        with self._wake:
+            ticket = next(self._counter)
+            self._jobs[name] = (ticket, data)
+            heapq.heappush(self._heap, (due_at, ticket, name))
+            self._wake.notify()
+
+    def cancel(self, name: str) -> None:
+        with self._wake:
+            self._jobs.pop(name, None)
+
+    def pending(self) -> list[str]:
+        with self._wake:
+            return sorted(self._jobs)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._heap or self._heap[0][0] > utcnow():
+                    timeout = (self._heap[0][0] - utcnow()).total_seconds() if self._heap else None
+                    self._wake.wait(timeout)
+                _, ticket, name = heapq.heappop(self._heap)
+                current = self._jobs.get(name)
+                if current is None or current[0] != ticket:
+                    continue  # cancelled or moved since this entry was pushed
+                del self._jobs[name]
+            self._fire(name, current[1])
+
+    def _fire(self, name: str, data: dict[str, Any]) -> None:
+        app_id = name.split("--", 1)[0]
+        body = json.dumps(data).encode()
+        for attempt in range(5):
+            try:
+                if self.deliver is not None and self.deliver(app_id, f"/job/{name}", body) < 300:
+                    return
+            except Exception:
+                log.exception("job %s failed", name)
+            time.sleep(0.1 * 2**attempt)
+        log.error("job %s failed five times and was dropped", name)
+
+
+class InProcessState:
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[Any, str]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[Any, str | None]:
+        with self._lock:
+            value, etag = self._items.get(key, (None, None))
+            return json.loads(json.dumps(value)), etag
+
+    def save(self, key: str, value: Any, etag: str | None) -> None:
+        with self._lock:
+            current = self._items.get(key)
+            if current is not None and etag != current[1]:
+                raise StateConflict(f"state key {key} changed since it was read")
+            if current is None and etag is not None:
+                raise StateConflict(f"state key {key} was deleted since it was read")
+            self._items[key] = (json.loads(json.dumps(value)), token_source.token_hex(8))
+
+
+class LocalSecrets:
+    """Secrets from a JSON file (mode 600); missing ones with a default are generated once and kept."""
+
+    def __init__(self, path: Path, defaults: dict[str, Callable[[], str]] | None = None) -> None:
+        self.path = path
+        self.defaults = defaults or {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str:
+        with self._lock:
+            values = json.loads(self.path.read_text()) if self.path.exists() else {}
+            if key not in values and key in self.defaults:
+                values[key] = self.defaults[key]()
+                self.path.write_text(json.dumps(values, indent=2))
+                self.path.chmod(0o600)
+            if key not in values:
+                raise KeyError(f"secret '{key}' is not in {self.path}; add it there")
+            return str(values[key])

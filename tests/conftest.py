@@ -1,0 +1,94 @@
+"""Session-wide fixtures: the local stack and the embedded server start once and serve every suite."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from werkzeug.serving import make_server
+
+from doable.config import REPO_ROOT, Settings
+from doable.stack import DAPR_BIN, Stack
+
+TEST_STATE = REPO_ROOT / ".doable" / "test"
+
+
+def pytest_report_header() -> str:
+    daprd = DAPR_BIN / "daprd"
+    if not daprd.exists():
+        return "daprd: not installed (run make deps)"
+    version = subprocess.run([str(daprd), "--version"], capture_output=True, text=True).stdout.strip()
+    return f"daprd {version} ({daprd}); Dapr scheduler from the same build"
+
+
+@pytest.fixture(scope="session")
+def local_stack() -> Iterator[Stack]:
+    stack = Stack(TEST_STATE, "doable_test", fresh=True, progress=lambda line: print(line, file=sys.stderr))
+    try:
+        stack.start()
+    except BaseException:
+        stack.stop()
+        raise
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def embedded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from doable.embedded import Embedded
+
+    data_dir: Path = tmp_path_factory.mktemp("embedded")
+    embedded = Embedded(Settings(mode="embedded", data_dir=data_dir))
+    embedded.start_background()
+    server = make_server("127.0.0.1", 0, embedded.app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    embedded.stop()
+
+
+class Api(httpx.Client):
+    """An HTTP client for the public API with one freshly registered user."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url=base_url, timeout=30)
+        self.email = f"user-{uuid.uuid4().hex[:12]}@example.com"
+        response = self.post("/api/auth/register", json={"email": self.email, "password": "correct horse"})
+        assert response.status_code == 201, response.text
+        self.user = response.json()["user"]
+        self.headers["Authorization"] = f"Bearer {response.json()['token']}"
+
+    def new_task(self, **fields: object) -> dict[str, object]:
+        response = self.post("/api/tasks", json={"title": "a task", **fields})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+@pytest.fixture(scope="session", params=["embedded", "stack"])
+def base_url(request: pytest.FixtureRequest) -> str:
+    """The same API suite runs against both ways of running Doable."""
+    if request.param == "embedded":
+        return request.getfixturevalue("embedded_url")
+    request.getfixturevalue("local_stack")
+    return "http://127.0.0.1:8080"
+
+
+@pytest.fixture
+def api(base_url: str) -> Iterator[Api]:
+    client = Api(base_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def other_api(base_url: str) -> Iterator[Api]:
+    client = Api(base_url)
+    yield client
+    client.close()
