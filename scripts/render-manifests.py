@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -40,7 +41,8 @@ def render(helm: str, kube_version: str) -> str:
 
 
 def split_documents(stream: str) -> list[str]:
-    documents, current = [], []
+    documents: list[str] = []
+    current: list[str] = []
     for line in stream.splitlines(keepends=True):
         if line.rstrip() == "---":
             documents.append("".join(current))
@@ -59,7 +61,7 @@ def plain(document: str) -> str:
     return "".join(lines).strip("\n") + "\n"
 
 
-def destination(resource: dict) -> Path | None:
+def destination(resource: dict[str, Any]) -> Path | None:
     """Where one rendered resource belongs; None for what only the chart manages."""
     kind, name = resource["kind"], resource["metadata"]["name"]
     group = resource["apiVersion"].split("/")[0]

@@ -18,8 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "helm" / "doable"
 VALUES_FILES = sorted(CHART.glob("values*.yaml"), key=lambda p: (p.name != "values.yaml", p.name))
 YAML_TO_JSON = (
-    "import json, sys, yaml\n"
-    "json.dump([d for d in yaml.safe_load_all(sys.stdin) if d], sys.stdout)\n"
+    "import json, sys, yaml\njson.dump([d for d in yaml.safe_load_all(sys.stdin) if d], sys.stdout)\n"
 )
 
 Resource = dict[str, Any]
@@ -50,8 +49,9 @@ class CloudTools:
         return self.env["KUBERNETES_VERSION"]
 
     def yaml_to_json(self, text: str) -> list[Resource]:
-        result = subprocess.run([self.python, "-c", YAML_TO_JSON], input=text, capture_output=True,
-                                text=True, check=True)
+        result = subprocess.run(
+            [self.python, "-c", YAML_TO_JSON], input=text, capture_output=True, text=True, check=True
+        )
         documents: list[Resource] = json.loads(result.stdout)
         return documents
 
@@ -70,6 +70,7 @@ def tools_env_path() -> Path:
 
 def of_kind(resources: list[Resource], kind: str, group: str | None = None) -> dict[str, Resource]:
     return {
-        r["metadata"]["name"]: r for r in resources
+        r["metadata"]["name"]: r
+        for r in resources
         if r["kind"] == kind and (group is None or r["apiVersion"].split("/")[0] == group)
     }

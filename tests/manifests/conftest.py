@@ -16,9 +16,7 @@ def cloud_tools() -> CloudTools:
     result = subprocess.run(["bash", "scripts/cloud-tools.sh"], cwd=REPO, capture_output=True, text=True)
     if result.returncode != 0:
         pytest.fail(f"scripts/cloud-tools.sh failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
-    env = dict(
-        line.split("=", 1) for line in tools_env_path().read_text().splitlines() if "=" in line
-    )
+    env = dict(line.split("=", 1) for line in tools_env_path().read_text().splitlines() if "=" in line)
     return CloudTools(env=env)
 
 
@@ -30,8 +28,16 @@ def render(cloud_tools: CloudTools) -> Renderer:
     def _render(*values_files: Path, set: Sequence[str] = ()) -> list[Resource]:
         key = (tuple(str(f) for f in values_files), tuple(set))
         if key not in cache:
-            command = [cloud_tools.helm, "template", "doable", str(CHART), "--namespace", "doable",
-                       "--kube-version", cloud_tools.kube_version]
+            command = [
+                cloud_tools.helm,
+                "template",
+                "doable",
+                str(CHART),
+                "--namespace",
+                "doable",
+                "--kube-version",
+                cloud_tools.kube_version,
+            ]
             for values in values_files:
                 command += ["-f", str(values)]
             for assignment in set:

@@ -11,16 +11,30 @@ import pytest
 from cloud_checks import CHART, REPO, VALUES_FILES, CloudTools, Renderer, RenderError, Resource, of_kind
 
 FUNCTIONS = {
-    "web", "auth", "create-task", "update-task", "search-tasks", "activity", "chat",
-    "write-audit", "spawn-recurrence", "fire-reminder", "notify", "relay-outbox",
+    "web",
+    "auth",
+    "create-task",
+    "update-task",
+    "search-tasks",
+    "activity",
+    "chat",
+    "write-audit",
+    "spawn-recurrence",
+    "fire-reminder",
+    "notify",
+    "relay-outbox",
 }
 HTTP_FUNCTIONS = {"web", "auth", "create-task", "update-task", "search-tasks", "activity", "chat"}
 EVENT_FUNCTIONS = FUNCTIONS - HTTP_FUNCTIONS
 VALUES_IDS = [p.name for p in VALUES_FILES]
 SECRETS = [
-    "secrets.create=true", "secrets.databaseUrl=postgresql://u:p@db:5432/doable",
-    "secrets.jwtSigningKey=k", "secrets.appApiToken=a", "secrets.daprApiToken=d",
-    "secrets.kafkaUsername=u", "secrets.kafkaPassword=p",
+    "secrets.create=true",
+    "secrets.databaseUrl=postgresql://u:p@db:5432/doable",
+    "secrets.jwtSigningKey=k",
+    "secrets.appApiToken=a",
+    "secrets.daprApiToken=d",
+    "secrets.kafkaUsername=u",
+    "secrets.kafkaPassword=p",
 ]
 
 
@@ -30,11 +44,13 @@ def values_stack(values: Path) -> tuple[Path, ...]:
 
 
 def knative_services(resources: list[Resource]) -> dict[str, Resource]:
-    return of_kind(resources, "Service", "serving.knative.dev")
+    services: dict[str, Resource] = of_kind(resources, "Service", "serving.knative.dev")
+    return services
 
 
-def annotations(service: Resource) -> dict[str, str]:
-    return dict(service["spec"]["template"]["metadata"]["annotations"])
+def revision_annotations(service: Resource) -> dict[str, str]:
+    notes: dict[str, str] = service["spec"]["template"]["metadata"]["annotations"]
+    return dict(notes)
 
 
 def metadata_value(component: Resource, name: str) -> str | None:
@@ -46,14 +62,15 @@ def metadata_value(component: Resource, name: str) -> str | None:
 
 @pytest.fixture(params=VALUES_FILES, ids=VALUES_IDS)
 def cloud(request: pytest.FixtureRequest, render: Renderer) -> list[Resource]:
-    return render(*values_stack(request.param))
+    resources: list[Resource] = render(*values_stack(request.param))
+    return resources
 
 
 def test_every_function_gets_a_knative_service_with_its_dapr_app_id(cloud: list[Resource]) -> None:
     services = knative_services(cloud)
     assert set(services) == FUNCTIONS
     for name, service in services.items():
-        notes = annotations(service)
+        notes = revision_annotations(service)
         assert notes["dapr.io/enabled"] == "true"
         assert notes["dapr.io/app-id"] == name
         assert notes["dapr.io/app-port"] == "8080"
@@ -86,17 +103,17 @@ def test_event_functions_never_scale_to_zero(cloud: list[Resource]) -> None:
     }
     assert bound_apps == EVENT_FUNCTIONS
     for name in bound_apps:
-        notes = annotations(services[name])
+        notes = revision_annotations(services[name])
         assert int(notes["autoscaling.knative.dev/min-scale"]) >= 1, f"{name} would scale to zero"
         # The autoscaler never sees binding traffic, so a fixed count is the honest setting.
         assert notes["autoscaling.knative.dev/min-scale"] == notes["autoscaling.knative.dev/max-scale"]
-    assert annotations(services["relay-outbox"])["autoscaling.knative.dev/max-scale"] == "1"
+    assert revision_annotations(services["relay-outbox"])["autoscaling.knative.dev/max-scale"] == "1"
 
 
 def test_http_functions_scale_to_zero_by_default(render: Renderer) -> None:
     services = knative_services(render(CHART / "values.yaml"))
     for name in HTTP_FUNCTIONS:
-        notes = annotations(services[name])
+        notes = revision_annotations(services[name])
         assert notes["autoscaling.knative.dev/min-scale"] == "0", name
         assert int(notes["autoscaling.knative.dev/target"]) > 0
         assert services[name]["spec"]["template"]["spec"]["containerConcurrency"] > 0
@@ -127,7 +144,8 @@ def test_component_names_match_the_local_profile(cloud: list[Resource], cloud_to
         pytest.fail("dapr/local/components has no components to compare with")
     local = {
         doc["metadata"]["name"]: doc
-        for path in local_files for doc in cloud_tools.yaml_to_json(path.read_text())
+        for path in local_files
+        for doc in cloud_tools.yaml_to_json(path.read_text())
         if doc.get("kind") == "Component"
     }
     cloud_components = of_kind(cloud, "Component", "dapr.io")
@@ -172,11 +190,15 @@ def test_gateway_invocations_reach_functions_at_zero(render: Renderer) -> None:
     assert set(resiliency["spec"]["targets"]["apps"]) == HTTP_FUNCTIONS
     retry = resiliency["spec"]["policies"]["retries"]["invokeRetry"]
     assert "500" not in retry["matching"]["httpStatusCodes"], "a retried 500 could create a task twice"
-    bindings = {c["metadata"]["name"] for c in of_kind(resources, "Component", "dapr.io").values()
-                if c["spec"]["type"].startswith("bindings.")}
+    bindings = {
+        c["metadata"]["name"]
+        for c in of_kind(resources, "Component", "dapr.io").values()
+        if c["spec"]["type"].startswith("bindings.")
+    }
     assert bindings <= set(resiliency["spec"]["targets"]["components"])
-    assert not of_kind(render(CHART / "values.yaml", set=["dapr.serviceInvocation.viaKnative=false"]),
-                       "HTTPEndpoint")
+    assert not of_kind(
+        render(CHART / "values.yaml", set=["dapr.serviceInvocation.viaKnative=false"]), "HTTPEndpoint"
+    )
 
 
 def test_tracing_goes_to_opentelemetry(render: Renderer) -> None:
@@ -186,8 +208,10 @@ def test_tracing_goes_to_opentelemetry(render: Renderer) -> None:
 
 
 def test_migrations_run_before_install_and_upgrade(render: Renderer) -> None:
-    for resources, secret in ((render(CHART / "values.yaml"), "database-url"),
-                              (render(CHART / "values.yaml", set=SECRETS), "doable-migrations")):
+    for resources, secret in (
+        (render(CHART / "values.yaml"), "database-url"),
+        (render(CHART / "values.yaml", set=SECRETS), "doable-migrations"),
+    ):
         (job,) = of_kind(resources, "Job").values()
         hooks = job["metadata"]["annotations"]["helm.sh/hook"].split(",")
         assert set(hooks) == {"pre-install", "pre-upgrade"}
@@ -270,8 +294,13 @@ def test_dashboard_is_valid_json_on_doables_metrics(render: Renderer) -> None:
     (config_map,) = of_kind(render(CHART / "values.yaml"), "ConfigMap").values()
     dashboard = json.loads(config_map["data"]["doable.json"])
     expressions = " ".join(t["expr"] for panel in dashboard["panels"] for t in panel["targets"])
-    for metric in ("doable_http_requests_total", "doable_http_request_duration_seconds_bucket",
-                   "doable_events_consumed_total", "doable_outbox_backlog", "doable_dead_letters_total"):
+    for metric in (
+        "doable_http_requests_total",
+        "doable_http_request_duration_seconds_bucket",
+        "doable_events_consumed_total",
+        "doable_outbox_backlog",
+        "doable_dead_letters_total",
+    ):
         assert metric in expressions
 
 
@@ -279,7 +308,8 @@ def test_image_is_pinned_and_deploys_by_digest_when_given(render: Renderer) -> N
     digest = "sha256:" + "a" * 64
     services = knative_services(render(CHART / "values.yaml", set=[f"image.digest={digest}"]))
     assert {s["spec"]["template"]["spec"]["containers"][0]["image"] for s in services.values()} == {
-        f"ghcr.io/doable/doable@{digest}"}
+        f"ghcr.io/doable/doable@{digest}"
+    }
 
 
 def test_dockerfile_is_multi_stage_pinned_and_non_root() -> None:

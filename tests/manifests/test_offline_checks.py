@@ -28,7 +28,10 @@ CHECKS = {
 @pytest.mark.parametrize("check", list(CHECKS), ids=list(CHECKS))
 def test_offline_check(check: str, cloud_tools: CloudTools) -> None:
     result = subprocess.run(
-        ["bash", "scripts/check-manifests.sh", check], cwd=REPO, capture_output=True, text=True,
+        ["bash", "scripts/check-manifests.sh", check],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
         env={**os.environ, "DOABLE_TOOLS_READY": "1"},
     )
     assert result.returncode == 0, f"{CHECKS[check]} failed:\n{result.stdout}\n{result.stderr}"
@@ -46,7 +49,9 @@ def test_kubeconform_rejects_a_misspelt_field(cloud_tools: CloudTools) -> None:
     for manifest, field in ((broken_service, "readinesProbe"), (broken_pdb, "maxUnavailabel")):
         result = subprocess.run(
             [cloud_tools.kubeconform, "-strict", "-schema-location", cloud_tools.schema_location, "-"],
-            input=manifest, capture_output=True, text=True,
+            input=manifest,
+            capture_output=True,
+            text=True,
         )
         assert result.returncode != 0, f"kubeconform accepted the unknown field {field}:\n{result.stdout}"
         assert field in result.stdout
@@ -57,13 +62,20 @@ def test_every_kind_we_ship_has_a_schema(cloud_tools: CloudTools) -> None:
     schema_dir = Path(cloud_tools.env["SCHEMA_DIR"])
     schemas = {p.relative_to(schema_dir).as_posix() for p in schema_dir.rglob("*.json")}
     for expected in (
-        "serving.knative.dev/service_v1.json", "serving.knative.dev/domainmapping_v1beta1.json",
-        "dapr.io/component_v1alpha1.json", "dapr.io/configuration_v1alpha1.json",
-        "dapr.io/resiliency_v1alpha1.json", "dapr.io/httpendpoint_v1alpha1.json",
-        "dapr.io/subscription_v2alpha1.json", "cert-manager.io/clusterissuer_v1.json",
-        "cert-manager.io/certificate_v1.json", "monitoring.coreos.com/servicemonitor_v1.json",
-        "monitoring.coreos.com/prometheusrule_v1.json", "batch/job_v1.json",
-        "policy/poddisruptionbudget_v1.json", "v1/secret_v1.json",
+        "serving.knative.dev/service_v1.json",
+        "serving.knative.dev/domainmapping_v1beta1.json",
+        "dapr.io/component_v1alpha1.json",
+        "dapr.io/configuration_v1alpha1.json",
+        "dapr.io/resiliency_v1alpha1.json",
+        "dapr.io/httpendpoint_v1alpha1.json",
+        "dapr.io/subscription_v2alpha1.json",
+        "cert-manager.io/clusterissuer_v1.json",
+        "cert-manager.io/certificate_v1.json",
+        "monitoring.coreos.com/servicemonitor_v1.json",
+        "monitoring.coreos.com/prometheusrule_v1.json",
+        "batch/job_v1.json",
+        "policy/poddisruptionbudget_v1.json",
+        "v1/secret_v1.json",
     ):
         assert expected in schemas, f"no schema {expected} under {schema_dir}"
 
