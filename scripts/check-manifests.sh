@@ -24,7 +24,8 @@ feature_sets=(
    --set secrets.jwtSigningKey=k --set secrets.appApiToken=a --set secrets.daprApiToken=d
    --set secrets.kafkaUsername=u --set secrets.kafkaPassword=p
    --set kafka.caCert=true --set secrets.kafkaCaCert=pem --set publicUrl.tls.mode=certificate"
-  "--set publicUrl.tls.mode=none --set dapr.serviceInvocation.viaKnative=false --set kafka.authType=mtls"
+  "--set publicUrl.tls.mode=none --set dapr.serviceInvocation.viaKnative=false --set kafka.authType=mtls
+   --set eventDelivery=subscriptions"
 )
 
 kubeconform() {
@@ -69,7 +70,7 @@ check_hadolint() {
 
 check_actionlint() {
   echo "actionlint .github/workflows"
-  # shellcheck checks every `run:` script too; pyflakes is not installed, so it is turned off.
+  # Every `run:` script goes through shellcheck as well; pyflakes is not installed, so it is off.
   "$ACTIONLINT" -no-color -shellcheck "$SHELLCHECK" -pyflakes ""
 }
 

@@ -325,3 +325,25 @@ def test_dockerfile_is_multi_stage_pinned_and_non_root() -> None:
     rules = [r for r in (REPO / ".dockerignore").read_text().splitlines() if r and not r.startswith("#")]
     assert rules[0] == "*", "an allow-list keeps venvs, caches and secrets out of the build context"
     assert {r for r in rules if r.startswith("!")} == {"!pyproject.toml", "!shared/", "!functions/"}
+
+
+def test_subscription_profile_parks_failed_events_on_dead_letter_topics(render: Renderer) -> None:
+    resources = render(CHART / "values.yaml", set=["eventDelivery=subscriptions"])
+    components = of_kind(resources, "Component", "dapr.io")
+    assert not [c for c in components.values() if c["spec"]["type"] == "bindings.kafka"]
+    subscriptions = of_kind(resources, "Subscription", "dapr.io")
+    default = of_kind(render(CHART / "values.yaml"), "Component", "dapr.io")
+    kafka_bindings = {n: c for n, c in default.items() if c["spec"]["type"] == "bindings.kafka"}
+    assert set(subscriptions) == set(kafka_bindings), "the same wiring, delivered another way"
+    for name, subscription in subscriptions.items():
+        binding = kafka_bindings[name]
+        assert subscription["scopes"] == binding["scopes"]
+        assert subscription["spec"]["topic"] == metadata_value(binding, "topics")
+        assert subscription["spec"]["routes"]["default"] == "/events"
+        assert subscription["spec"]["deadLetterTopic"] == subscription["spec"]["topic"] + ".dead-letters"
+        assert set(subscription["scopes"]) <= set(components["pubsub"]["scopes"])
+    services = knative_services(resources)
+    for app in {app for s in subscriptions.values() for app in s["scopes"]}:
+        assert int(revision_annotations(services[app])["autoscaling.knative.dev/min-scale"]) >= 1
+    with pytest.raises(RenderError, match="eventDelivery"):
+        render(CHART / "values.yaml", set=["eventDelivery=knative"])
