@@ -1,10 +1,11 @@
 """auth: registration, sign-in (JWT) and the signed-in user's profile."""
 
+from flask import Response
+
 from doable.adapters.tokens import Identity
 from doable.http.function import HttpFunction, Request
 from doable.http.problem import json_response
 from doable.services import users
-from flask import Response
 
 function = HttpFunction("auth")
 

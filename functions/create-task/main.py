@@ -1,9 +1,10 @@
 """create-task: stores a new task; its task.created event commits in the same transaction."""
 
+from flask import Response
+
 from doable.http.function import HttpFunction, Request
 from doable.http.problem import json_response
 from doable.services import tasks
-from flask import Response
 
 function = HttpFunction("create-task")
 

@@ -1,11 +1,12 @@
 """relay-outbox: on each cron tick, publishes the outbox rows the request path did not get out."""
 
+from flask import Response
+
 from doable.adapters.outbox import relay
 from doable.http.events import EventFunction
 from doable.http.function import Request
 from doable.http.problem import json_response
 from doable.observability import OUTBOX_BACKLOG
-from flask import Response
 
 
 def sweep(request: Request) -> Response:

@@ -1,10 +1,11 @@
 """search-tasks: get one task, or list, search, filter and sort them with cursor pages; tag counts."""
 
+from flask import Response
+
 from doable.domain.query import parse_task_query
 from doable.http.function import HttpFunction, Request
 from doable.http.problem import json_response
 from doable.services import tasks
-from flask import Response
 
 function = HttpFunction("search-tasks")
 

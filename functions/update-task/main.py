@@ -1,9 +1,10 @@
 """update-task: edit, complete, reopen and delete a task, each with its event in the same transaction."""
 
+from flask import Response
+
 from doable.http.function import HttpFunction, Request
 from doable.http.problem import json_response
 from doable.services import tasks
-from flask import Response
 
 function = HttpFunction("update-task")
 

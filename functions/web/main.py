@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
+from flask import Response, send_from_directory
+
 from doable.http.function import HttpFunction, Request
 from doable.http.gateway import forward
-from flask import Response, send_from_directory
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -14,8 +15,10 @@ function = HttpFunction("web", public=True)
 @function.route("*", "/api/{rest*}", auth=False)
 def api(request: Request) -> Response:
     assert request.app.invoker is not None, "the gateway needs an invoker"
+    ctx = request.ctx
+    settings = request.app.settings
     return forward(
-        request.app.invoker, request.raw, request.ctx.correlation_id, request.ctx.traceparent or ""
+        request.app.invoker, request.raw, ctx.correlation_id, ctx.traceparent or "", settings.max_body_bytes
     )
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from doable.chat.parser import (
     HINT_EMPTY,
     HINT_GENERAL,
@@ -26,8 +29,6 @@ from doable.chat.parser import (
     Unknown,
     parse,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 PARIS = "Europe/Paris"
 NY = "America/New_York"

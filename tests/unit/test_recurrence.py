@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from doable.domain.recurrence import Recurrence, localize, next_due_at, validate_timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from doable.domain.recurrence import Recurrence, localize, next_due_at, validate_timezone
 
 PARIS = "Europe/Paris"
 NEW_YORK = "America/New_York"

@@ -17,7 +17,6 @@ from typing import Any
 
 import flask
 from flask import Response
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from doable.bootstrap import Container, container
 from doable.domain.errors import DomainError, Unauthorized
@@ -62,7 +61,7 @@ class Request:
             raise DomainError(
                 f"send the body as application/json, not {mimetype}", 415, "Unsupported media type"
             )
-        raw = self.raw.get_data(cache=True)
+        raw = read_body(self.raw, self.app.settings.max_body_bytes)
         try:
             body = json.loads(raw or b"null")
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -70,6 +69,16 @@ class Request:
         if not isinstance(body, dict):
             raise DomainError("the body must be a JSON object", 400, "Malformed JSON")
         return body
+
+
+def read_body(raw: flask.Request, limit: int) -> bytes:
+    """The request body, refused with 413 past `limit` bytes (declared or actually sent)."""
+    if raw.content_length is not None and raw.content_length > limit:
+        raise DomainError(f"the body is larger than {limit} bytes", 413, "Payload too large")
+    body = raw.get_data(cache=True)
+    if len(body) > limit:
+        raise DomainError(f"the body is larger than {limit} bytes", 413, "Payload too large")
+    return body
 
 
 RouteHandler = Callable[[Request], Response]
@@ -161,16 +170,11 @@ class HttpFunction:
                 allowed.append(route.method)
                 continue
             try:
-                raw.max_content_length = app.settings.max_body_bytes
                 user_id = self._authenticate(raw, app) if route.auth else ""
                 ctx = Context(user_id=user_id, correlation_id=correlation_id, traceparent=traceparent)
                 return route.handler(Request(raw, match.groupdict(), ctx, app)), route.template
             except DomainError as error:
                 return from_error(error, correlation_id=correlation_id), route.template
-            except RequestEntityTooLarge:
-                return problem(
-                    413, f"the body is larger than {app.settings.max_body_bytes} bytes"
-                ), route.template
             except Exception:
                 log.exception("%s %s failed", raw.method, raw.path)
                 return problem(

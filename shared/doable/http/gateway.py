@@ -128,7 +128,9 @@ class InProcessInvoker:
         return function.handler(inner)
 
 
-def forward(invoker: Invoker, raw: flask.Request, correlation_id: str, traceparent: str) -> Response:
+def forward(
+    invoker: Invoker, raw: flask.Request, correlation_id: str, traceparent: str, max_body_bytes: int
+) -> Response:
     path = raw.path.removeprefix(API_PREFIX) or "/"
     app_id, allowed = resolve(raw.method, path)
     if app_id is None:
@@ -137,6 +139,9 @@ def forward(invoker: Invoker, raw: flask.Request, correlation_id: str, tracepare
             response.headers["Allow"] = ", ".join(allowed)
             return response
         return problem(404, f"no such endpoint: {raw.method} {raw.path}; see /api/openapi.json")
+    from doable.http.function import read_body
+
+    read_body(raw, max_body_bytes)  # refuse oversized bodies here, before they cross the network
     headers = {name: raw.headers[name] for name in FORWARDED_REQUEST_HEADERS if name in raw.headers}
     headers["X-Correlation-ID"] = correlation_id
     headers["traceparent"] = traceparent

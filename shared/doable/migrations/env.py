@@ -1,8 +1,9 @@
 """Alembic environment: runs Doable's migrations on the connection or URL the caller configured."""
 
 from alembic import context
-from doable.adapters.db import make_engine, metadata
 from sqlalchemy import Connection
+
+from doable.adapters.db import make_engine, metadata
 
 
 def _run(connection: Connection) -> None:

@@ -5,6 +5,7 @@ Revision ID: 0001
 
 import sqlalchemy as sa
 from alembic import op
+
 from doable.adapters.db import Serial, UtcDateTime
 
 revision = "0001"
