@@ -25,18 +25,33 @@ HEADER = "# Generated from helm/doable by scripts/render-manifests.py; edit the 
 # Labels that claim Helm manages the object; wrong for a file applied with kubectl.
 HELM_ONLY_LINES = ("helm.sh/chart:", "app.kubernetes.io/managed-by:")
 PLAIN_VALUES = [
-    "--set", "monitoring.serviceMonitor.enabled=false",
-    "--set", "monitoring.prometheusRule.enabled=false",
-    "--set", "monitoring.grafanaDashboard.enabled=false",
-    "--set", "migrations.enabled=false",
-    "--set", "clusterIssuer.create=false",
-    "--set", "podDisruptionBudget.enabled=false",
+    "--set",
+    "monitoring.serviceMonitor.enabled=false",
+    "--set",
+    "monitoring.prometheusRule.enabled=false",
+    "--set",
+    "monitoring.grafanaDashboard.enabled=false",
+    "--set",
+    "migrations.enabled=false",
+    "--set",
+    "clusterIssuer.create=false",
+    "--set",
+    "podDisruptionBudget.enabled=false",
 ]
 
 
 def render(helm: str, kube_version: str) -> str:
-    command = [helm, "template", "doable", str(CHART), "--namespace", NAMESPACE,
-               "--kube-version", kube_version, *PLAIN_VALUES]
+    command = [
+        helm,
+        "template",
+        "doable",
+        str(CHART),
+        "--namespace",
+        NAMESPACE,
+        "--kube-version",
+        kube_version,
+        *PLAIN_VALUES,
+    ]
     return subprocess.run(command, check=True, capture_output=True, text=True).stdout
 
 
@@ -55,7 +70,8 @@ def split_documents(stream: str) -> list[str]:
 
 def plain(document: str) -> str:
     lines = [
-        line for line in document.splitlines(keepends=True)
+        line
+        for line in document.splitlines(keepends=True)
         if not line.startswith("# Source:") and not line.strip().startswith(HELM_ONLY_LINES)
     ]
     return "".join(lines).strip("\n") + "\n"
@@ -106,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     expected = expected_files(render(args.helm, args.kube_version))
     stale = sorted(generated_on_disk() - set(expected))
     differing = sorted(
-        path for path, text in expected.items()
+        path
+        for path, text in expected.items()
         if not (REPO / path).exists() or (REPO / path).read_text() != text
     )
     if args.check:
