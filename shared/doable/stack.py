@@ -297,6 +297,10 @@ class Stack:
         values = json.loads(path.read_text()) if path.exists() else {}
         values.setdefault("postgres-password", secrets.token_urlsafe(24))
         values.setdefault("jwt-signing-key", secrets.token_urlsafe(48))
+        # The sidecars' API tokens: a function only answers its own sidecar, a sidecar only its own app.
+        values.setdefault("app-api-token", secrets.token_urlsafe(24))
+        values.setdefault("dapr-api-token", secrets.token_urlsafe(24))
+        self.tokens = {"APP_API_TOKEN": values["app-api-token"], "DAPR_API_TOKEN": values["dapr-api-token"]}
         values["database-url"] = (
             f"postgresql://doable:{values['postgres-password']}@127.0.0.1:{POSTGRES_PORT}/{self.database}"
         )
@@ -443,6 +447,8 @@ class Stack:
         self.progress(f"scheduler   ready on {SCHEDULER_PORT}")
 
     def start_function(self, name: str, *, wait: bool = True) -> None:
+        if not self.tokens:
+            self._secrets()
         ports = FunctionPorts.of(name)
         env = {
             **os.environ,

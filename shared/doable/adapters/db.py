@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -136,6 +137,45 @@ dead_letters = Table(
     Column("reason", Text, nullable=False),
     Column("payload", Text, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
+)
+
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("task_id", String(36), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("event_id", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("read_at", UtcDateTime),
+)
+
+recurring_schedules = Table(
+    "recurring_schedules",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("series_id", String(36), nullable=False, unique=True),
+    Column("user_id", String(36), nullable=False),
+    Column("pattern", String(8), nullable=False),
+    Column("series_start", UtcDateTime, nullable=False),
+    Column("next_due_at", UtcDateTime, nullable=False),
+    Column("current_task_id", String(36), nullable=False),
+    Column("template", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+series_occurrences = Table(
+    "series_occurrences",
+    metadata,
+    Column("series_id", String(36), primary_key=True),
+    Column("due_at", UtcDateTime, primary_key=True),
+    Column("task_id", String(36), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )
 
 

@@ -389,3 +389,82 @@ class ConsumerLedger:
                 consumer=consumer, event_id=event_id, reason=reason, payload=payload, received_at=now
             )
         )
+
+
+class Notifications:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def add(self, row: dict[str, Any]) -> bool:
+        """Adds the notification unless one exists for its event; returns whether it was added."""
+        statement = (
+            _insert(self.connection, db.notifications)
+            .values(row)
+            .on_conflict_do_nothing()
+            .returning(db.notifications.c.id)
+        )
+        return self.connection.execute(statement).first() is not None
+
+    def for_user(self, user_id: str, unread_only: bool, limit: int = 100) -> list[dict[str, Any]]:
+        n = db.notifications.c
+        statement = sa.select(db.notifications).where(n.user_id == user_id)
+        if unread_only:
+            statement = statement.where(n.read_at.is_(None))
+        statement = statement.order_by(n.created_at.desc(), n.id.desc()).limit(limit)
+        return [dict(row) for row in self.connection.execute(statement).mappings()]
+
+    def unread_count(self, user_id: str) -> int:
+        n = db.notifications.c
+        statement = sa.select(sa.func.count()).where(n.user_id == user_id, n.read_at.is_(None))
+        return self.connection.execute(statement).scalar_one()
+
+    def mark_read(self, user_id: str, notification_id: str, when: datetime) -> dict[str, Any] | None:
+        n = db.notifications.c
+        self.connection.execute(
+            db.notifications.update()
+            .where(n.id == notification_id, n.user_id == user_id, n.read_at.is_(None))
+            .values(read_at=when)
+        )
+        row = (
+            self.connection.execute(
+                sa.select(db.notifications).where(n.id == notification_id, n.user_id == user_id)
+            )
+            .mappings()
+            .first()
+        )
+        return dict(row) if row else None
+
+
+class Schedules:
+    """Recurring schedules, one per series, and the occurrences that already got their instance."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def get(self, series_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+        statement = sa.select(db.recurring_schedules).where(db.recurring_schedules.c.series_id == series_id)
+        if for_update and self.connection.dialect.name == "postgresql":
+            statement = statement.with_for_update()
+        row = self.connection.execute(statement).mappings().first()
+        return dict(row) if row else None
+
+    def add(self, row: dict[str, Any]) -> None:
+        statement = _insert(self.connection, db.recurring_schedules).values(row).on_conflict_do_nothing()
+        self.connection.execute(statement)
+
+    def update(self, series_id: str, **values: Any) -> None:
+        self.connection.execute(
+            db.recurring_schedules.update()
+            .where(db.recurring_schedules.c.series_id == series_id)
+            .values(values)
+        )
+
+    def claim_occurrence(self, series_id: str, due_at: datetime, task_id: str, now: datetime) -> bool:
+        """True for the first claim of this occurrence; every later claim (a redelivery, a race) is False."""
+        statement = (
+            _insert(self.connection, db.series_occurrences)
+            .values(series_id=series_id, due_at=due_at, task_id=task_id, created_at=now)
+            .on_conflict_do_nothing()
+            .returning(db.series_occurrences.c.task_id)
+        )
+        return self.connection.execute(statement).first() is not None

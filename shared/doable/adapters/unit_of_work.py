@@ -7,7 +7,15 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 
-from doable.adapters.repositories import AuditLog, ConsumerLedger, Outbox, TaskRepository, UserRepository
+from doable.adapters.repositories import (
+    AuditLog,
+    ConsumerLedger,
+    Notifications,
+    Outbox,
+    Schedules,
+    TaskRepository,
+    UserRepository,
+)
 from doable.domain.events import Event
 
 AfterCommit = Callable[[Sequence[Event]], None]
@@ -19,6 +27,8 @@ class UnitOfWork:
     outbox: Outbox
     audit: AuditLog
     ledger: ConsumerLedger
+    notifications: Notifications
+    schedules: Schedules
 
     def __init__(self, engine: Engine, after_commit: AfterCommit | None = None) -> None:
         self.engine = engine
@@ -35,6 +45,8 @@ class UnitOfWork:
         self.outbox = Outbox(self._connection)
         self.audit = AuditLog(self._connection)
         self.ledger = ConsumerLedger(self._connection)
+        self.notifications = Notifications(self._connection)
+        self.schedules = Schedules(self._connection)
         return self
 
     def __exit__(

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/events"
 JobHandler = Callable[[Request, str, dict[str, Any]], Response]
 Sweep = Callable[[Request], Response]
+AfterEffect = Callable[[Request, Event], None]
 
 
 def parse_delivery(raw: flask.Request) -> Event:
@@ -60,11 +61,13 @@ class EventFunction(HttpFunction):
         *,
         accepts: frozenset[str] | None = None,
         sweep: Sweep | None = None,
+        after: AfterEffect | None = None,
     ) -> None:
         super().__init__(name)
         self.effect = effect
         self.accepts = accepts
         self.sweep = sweep
+        self.after = after  # runs once the effect committed, for work outside the database
         self.route("POST", EVENTS_PATH, auth=False)(self._deliver)
         # Dapr asks with OPTIONS whether the app listens on a binding's route before it starts consuming.
         self.route("OPTIONS", EVENTS_PATH, auth=False)(lambda _request: Response(status=200))
@@ -99,6 +102,8 @@ class EventFunction(HttpFunction):
             outcome = Outcome.IGNORED
         else:
             outcome = consume(uow, self.name, event, self.effect)
+            if outcome is Outcome.PROCESSED and self.after is not None:
+                self.after(request, event)
         EVENTS_CONSUMED.labels(self.name, event.type, outcome).inc()
         return json_response({"status": "SUCCESS", "outcome": outcome})
 

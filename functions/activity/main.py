@@ -1,0 +1,29 @@
+"""activity: the notifications inbox and each task's history (its audit trail)."""
+
+from flask import Response
+
+from doable.http.function import HttpFunction, Request
+from doable.http.problem import json_response
+from doable.services import audit, notifications
+
+function = HttpFunction("activity")
+
+
+@function.get("/notifications")
+def inbox(request: Request) -> Response:
+    unread_only = request.raw.args.get("unread", "false") == "true"
+    return json_response(notifications.listing(request.app.uow(), request.user_id, unread_only))
+
+
+@function.post("/notifications/{notification_id}/read")
+def read(request: Request) -> Response:
+    notification_id = request.params["notification_id"]
+    return json_response(notifications.mark_read(request.app.uow(), request.user_id, notification_id))
+
+
+@function.get("/tasks/{task_id}/history")
+def history(request: Request) -> Response:
+    return json_response(audit.history(request.app.uow(), request.user_id, request.params["task_id"]))
+
+
+handler = function.handler

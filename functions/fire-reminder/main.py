@@ -1,0 +1,26 @@
+"""fire-reminder: one Dapr job per reminder, in step with its task; a fired job publishes reminder.due."""
+
+from flask import Response
+
+from doable.adapters.unit_of_work import UnitOfWork
+from doable.bootstrap import container
+from doable.domain.events import Event
+from doable.http.events import EventFunction
+from doable.http.function import Request
+from doable.http.problem import json_response
+from doable.services import reminders
+
+
+def schedule_reminder(uow: UnitOfWork, event: Event) -> None:
+    reminders.on_task_event(uow, event, container().jobs)
+
+
+function = EventFunction("fire-reminder", schedule_reminder)
+
+
+@function.on_job
+def fire(request: Request, name: str, data: dict[str, object]) -> Response:
+    return json_response({"published": reminders.fire(request.app.uow(), data)})
+
+
+handler = function.handler

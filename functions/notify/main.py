@@ -1,0 +1,19 @@
+"""notify: turns reminders and completions into in-app notifications and delivers reminder webhooks."""
+
+import threading
+
+from doable.domain.events import Event
+from doable.http.events import EventFunction
+from doable.http.function import Request
+from doable.services import notifications
+
+
+def deliver_webhook(request: Request, event: Event) -> None:
+    # Retries with backoff take seconds: off the delivery thread, so the partition keeps moving.
+    threading.Thread(
+        target=notifications.deliver_webhook, args=(request.app.engine, event), daemon=True
+    ).start()
+
+
+function = EventFunction("notify", notifications.record, after=deliver_webhook)
+handler = function.handler

@@ -1,0 +1,26 @@
+"""spawn-recurrence: spawns each recurring task's next instance once, on completion or at its due time."""
+
+from flask import Response
+
+from doable.adapters.unit_of_work import UnitOfWork
+from doable.bootstrap import container
+from doable.domain.events import Event
+from doable.http.events import EventFunction
+from doable.http.function import Request
+from doable.http.problem import json_response
+from doable.services import series
+
+
+def follow_series(uow: UnitOfWork, event: Event) -> None:
+    series.on_task_event(uow, event, container().jobs)
+
+
+function = EventFunction("spawn-recurrence", follow_series)
+
+
+@function.on_job
+def due(request: Request, name: str, data: dict[str, object]) -> Response:
+    return json_response({"spawned": series.on_due(request.app.uow(), data)})
+
+
+handler = function.handler

@@ -1,0 +1,80 @@
+"""Reminders: one Dapr job per task at its reminder time, moved and cancelled as the task changes.
+
+When the job fires, `reminder.due` is written to the outbox under an id derived from the task and
+the reminder time, so a job that fires twice still yields one event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from doable.adapters.unit_of_work import UnitOfWork
+from doable.domain.events import Context, Event, EventType, Topic
+from doable.domain.model import Status, format_time, parse_time, utcnow
+from doable.services.ports import JobScheduler
+
+JOB_PREFIX = "fire-reminder--"
+CONSUMER = "fire-reminder"
+
+
+def job_name(task_id: str) -> str:
+    return f"{JOB_PREFIX}{task_id}"
+
+
+def on_task_event(uow: UnitOfWork, event: Event, jobs: JobScheduler, now: datetime | None = None) -> None:
+    task = event.data.get("task") or {}
+    now = now or utcnow()
+    name = job_name(event.subject)
+    if event.type in (EventType.TASK_COMPLETED, EventType.TASK_DELETED):
+        jobs.cancel(name)
+        return
+    reminder_at = task.get("reminder_at")
+    due_at = task.get("due_at")
+    if not reminder_at or task.get("status") != Status.OPEN or not due_at or parse_time(due_at) <= now:
+        jobs.cancel(name)
+        return
+    # A reminder whose time has passed while the task is not yet due fires at once.
+    fire_at = max(parse_time(reminder_at), now)
+    jobs.schedule(
+        name,
+        fire_at,
+        {
+            "task_id": event.subject,
+            "user_id": event.user_id,
+            "reminder_at": reminder_at,
+            "correlation_id": event.correlation_id,
+        },
+    )
+
+
+def fire(uow: UnitOfWork, data: dict[str, Any], now: datetime | None = None) -> bool:
+    """The job fired: publish reminder.due if the task still wants this reminder; True if published."""
+    now = now or utcnow()
+    task_id, user_id, reminder_at = str(data["task_id"]), str(data["user_id"]), str(data["reminder_at"])
+    event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"doable:reminder:{task_id}:{reminder_at}"))
+    with uow:
+        task = uow.tasks.get(user_id, task_id)
+        if task is None or task.status is not Status.OPEN or format_time(task.reminder_at) != reminder_at:
+            return False  # completed, deleted or moved since the job was scheduled
+        if not uow.ledger.first_delivery(CONSUMER, event_id, now):
+            return False
+        ctx = Context(user_id=user_id, correlation_id=str(data.get("correlation_id") or event_id))
+        uow.emit(
+            [
+                Event(
+                    id=event_id,
+                    type=EventType.REMINDER_DUE,
+                    topic=Topic.REMINDERS,
+                    subject=task_id,
+                    user_id=user_id,
+                    time=now,
+                    correlation_id=ctx.correlation_id,
+                    traceparent=ctx.traceparent,
+                    data={"task": task.to_dict(), "reminder_at": reminder_at, "fired_at": format_time(now)},
+                )
+            ]
+        )
+        uow.commit()
+    return True
