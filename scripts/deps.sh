@@ -87,3 +87,7 @@ else
     progress "daprd + scheduler $DAPR_VERSION" "$(cat "$cache/dapr/$DAPR_VERSION/build-time.txt")"
   fi
 fi
+
+# The offline cloud checkers and the browser for end-to-end tests report their own steps.
+bash scripts/cloud-tools.sh
+bash scripts/browser-deps.sh

@@ -1,0 +1,270 @@
+"""Consumers' effects on a real (SQLite) unit of work: recurrence, reminders, notifications, audit."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from doable.adapters.inprocess import InProcessJobs
+from doable.adapters.unit_of_work import UnitOfWork
+from doable.domain.events import Context, Event, EventType
+from doable.domain.model import User
+from doable.services import audit, notifications, reminders, series, tasks
+from doable.services.consumers import Outcome, consume
+
+UoW = Callable[[], UnitOfWork]
+NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def jobs() -> InProcessJobs:
+    return InProcessJobs()  # nothing delivers: scheduled jobs stay pending for inspection
+
+
+def full_events(published: list[Event]) -> list[Event]:
+    return [e for e in published if e.topic == "task-events"]
+
+
+def run(uow: UoW, consumer: str, effect: Callable[[UnitOfWork, Event], None], event: Event) -> Outcome:
+    return consume(uow(), consumer, event, effect)
+
+
+def test_completing_the_current_instance_spawns_the_next_once(
+    uow: UoW, user: User, published: list[Event], jobs: InProcessJobs
+) -> None:
+    ctx = Context(user.id)
+    first = tasks.create_task(
+        uow(),
+        ctx,
+        {"title": "Standup", "recurrence": "daily", "due_at": "2026-11-30T08:00:00Z", "tags": ["work"]},
+        now=NOW,
+    )
+    follow = lambda work, event: series.on_task_event(work, event, jobs, NOW)  # noqa: E731
+    run(uow, "spawn-recurrence", follow, full_events(published)[-1])
+    assert jobs.pending() == [series.job_name(first.series_id or "")]
+
+    tasks.complete_task(uow(), ctx, first.id, now=NOW)
+    completed = full_events(published)[-1]
+    assert run(uow, "spawn-recurrence", follow, completed) is Outcome.PROCESSED
+    assert run(uow, "spawn-recurrence", follow, completed) is Outcome.DUPLICATE
+    spawned_event = full_events(published)[-1]
+    assert spawned_event.type == EventType.TASK_CREATED
+    assert spawned_event.correlation_id == completed.correlation_id
+    spawned = spawned_event.data["task"]
+    assert spawned["due_at"] == "2026-12-01T08:00:00.000Z"  # 09:00 in Paris, the next day
+    assert (spawned["series_id"], spawned["tags"], spawned["title"]) == (first.id, ["work"], "Standup")
+
+    # The due-time job of the completed instance fires later: it is no longer current, nothing spawns.
+    assert (
+        series.on_due(
+            uow(), {"series_id": first.id, "task_id": first.id, "due_at": "2026-11-30T08:00:00.000Z"}, now=NOW
+        )
+        is None
+    )
+    assert tasks.search_tasks(uow(), ctx, tasks.TaskQuery(), NOW).total == 2
+
+
+def test_the_due_time_passing_spawns_the_next_and_overdue_series_resume_in_the_future(
+    uow: UoW, user: User, published: list[Event], jobs: InProcessJobs
+) -> None:
+    ctx = Context(user.id)
+    first = tasks.create_task(
+        uow(),
+        ctx,
+        {"title": "Water plants", "recurrence": "weekly", "due_at": "2026-11-02T08:00:00Z"},
+        now=NOW,
+    )
+    run(
+        uow,
+        "spawn-recurrence",
+        lambda w, e: series.on_task_event(w, e, jobs, NOW),
+        full_events(published)[-1],
+    )
+    data = {"series_id": first.id, "task_id": first.id, "due_at": "2026-11-02T08:00:00.000Z"}
+    spawned_id = series.on_due(uow(), data, now=NOW)
+    assert spawned_id is not None
+    assert series.on_due(uow(), data, now=NOW) is None, "the job firing twice spawns once"
+    spawned = tasks.get_task(uow(), ctx, spawned_id)
+    assert spawned.due_at == datetime(2026, 11, 30, 8, 0, tzinfo=UTC), "first weekly occurrence after now"
+
+
+def test_deleting_the_series_deactivates_it_and_cancels_its_job(
+    uow: UoW, user: User, published: list[Event], jobs: InProcessJobs
+) -> None:
+    ctx = Context(user.id)
+    first = tasks.create_task(
+        uow(), ctx, {"title": "Rent", "recurrence": "monthly", "due_at": "2027-01-31T08:00:00Z"}, now=NOW
+    )
+    follow = lambda work, event: series.on_task_event(work, event, jobs, NOW)  # noqa: E731
+    run(uow, "spawn-recurrence", follow, full_events(published)[-1])
+    deleted = tasks.delete_task(uow(), ctx, first.id, scope="series", now=NOW)
+    assert [t.id for t in deleted] == [first.id]
+    run(uow, "spawn-recurrence", follow, full_events(published)[-1])
+    assert jobs.pending() == []
+    with uow() as work:
+        assert work.schedules.get(first.id)["active"] is False  # type: ignore[index]
+
+
+def test_reminder_jobs_follow_the_task(
+    uow: UoW, user: User, published: list[Event], jobs: InProcessJobs
+) -> None:
+    ctx = Context(user.id)
+    task = tasks.create_task(
+        uow(),
+        ctx,
+        {"title": "Call", "due_at": "2026-11-28T12:00:00Z", "reminder_minutes_before": 30},
+        now=NOW,
+    )
+    remind = lambda work, event: reminders.on_task_event(work, event, jobs, NOW)  # noqa: E731
+    run(uow, "fire-reminder", remind, full_events(published)[-1])
+    assert jobs.pending() == [reminders.job_name(task.id)]
+    tasks.update_task(uow(), ctx, task.id, {"reminder_minutes_before": None}, now=NOW)
+    run(uow, "fire-reminder", remind, full_events(published)[-1])
+    assert jobs.pending() == []
+    tasks.update_task(
+        uow(), ctx, task.id, {"reminder_minutes_before": 600}, now=NOW
+    )  # already past: fires now
+    run(uow, "fire-reminder", remind, full_events(published)[-1])
+    assert jobs.pending() == [reminders.job_name(task.id)]
+    tasks.complete_task(uow(), ctx, task.id, now=NOW)
+    run(uow, "fire-reminder", remind, full_events(published)[-1])
+    assert jobs.pending() == []
+
+
+def test_a_fired_reminder_publishes_once_and_stale_jobs_publish_nothing(
+    uow: UoW, user: User, published: list[Event]
+) -> None:
+    ctx = Context(user.id)
+    task = tasks.create_task(
+        uow(),
+        ctx,
+        {"title": "Call", "due_at": "2026-11-28T12:00:00Z", "reminder_minutes_before": 30},
+        now=NOW,
+    )
+    data = {"task_id": task.id, "user_id": user.id, "reminder_at": "2026-11-28T11:30:00.000Z"}
+    assert reminders.fire(uow(), data, NOW) is True
+    assert reminders.fire(uow(), data, NOW) is False
+    due = [e for e in published if e.type == EventType.REMINDER_DUE]
+    assert len(due) == 1 and due[0].topic == "reminders"
+    moved = {**data, "reminder_at": "2026-11-28T11:00:00.000Z"}
+    assert reminders.fire(uow(), moved, NOW) is False, "the task's reminder moved since this job was set"
+
+
+def test_notifications_come_from_reminders_and_completions_once(
+    uow: UoW, user: User, published: list[Event]
+) -> None:
+    ctx = Context(user.id)
+    task = tasks.create_task(
+        uow(),
+        ctx,
+        {"title": "Dentist", "due_at": "2026-11-28T12:00:00Z", "reminder_minutes_before": 30},
+        now=NOW,
+    )
+    reminders.fire(
+        uow(), {"task_id": task.id, "user_id": user.id, "reminder_at": "2026-11-28T11:30:00.000Z"}, NOW
+    )
+    tasks.complete_task(uow(), ctx, task.id, now=NOW)
+    for event in published:
+        if event.topic in ("reminders", "task-updates"):
+            run(uow, "notify", notifications.record, event)
+            run(uow, "notify", notifications.record, event)
+    inbox = notifications.listing(uow(), user.id, unread_only=True)
+    assert [(n["kind"], n["title"]) for n in inbox["items"]] == [
+        ("completed", "Dentist"),
+        ("reminder", "Dentist"),
+    ]
+    assert inbox["items"][1]["body"] == "Due Sat 28 Nov 2026 13:00 CET", "shown in the user's time zone"
+    notifications.mark_read(uow(), user.id, inbox["items"][0]["id"])
+    assert notifications.listing(uow(), user.id, unread_only=True)["unread"] == 1
+
+
+class FlakyHook(BaseHTTPRequestHandler):
+    failures_left = 0
+    received: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        FlakyHook.received.append(body)
+        status = 503 if FlakyHook.failures_left > 0 else 204
+        FlakyHook.failures_left -= 1
+        self.send_response(status)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def hook_url() -> Iterator[str]:
+    FlakyHook.received = []
+    server = HTTPServer(("127.0.0.1", 0), FlakyHook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/hook"
+    server.shutdown()
+
+
+def reminder_event(user: User) -> Event:
+    return Event(
+        id="evt-1",
+        type=EventType.REMINDER_DUE,
+        topic="reminders",
+        subject="task-1",  # type: ignore[arg-type]
+        user_id=user.id,
+        time=NOW,
+        correlation_id="corr",
+        data={"task": {"title": "x"}},
+    )
+
+
+@pytest.mark.parametrize(("failures", "delivered", "attempts"), [(0, True, 1), (3, True, 4), (9, False, 4)])
+def test_webhooks_retry_three_times_with_backoff_and_audit_the_final_failure(
+    engine: sa.Engine, uow: UoW, user: User, hook_url: str, failures: int, delivered: bool, attempts: int
+) -> None:
+    from doable.services import users
+
+    users.update_profile(uow(), user.id, {"webhook_url": hook_url})
+    FlakyHook.failures_left = failures
+    waits: list[float] = []
+    assert notifications.deliver_webhook(engine, reminder_event(user), sleep=waits.append) is delivered
+    assert len(FlakyHook.received) == attempts
+    assert waits == [0.5, 1.0, 2.0][: attempts - 1]
+    with uow() as work:
+        failed = [e for e in work.audit.chain(user.id) if e["action"] == "webhook.failed"]
+    assert len(failed) == (0 if delivered else 1)
+
+
+def test_audit_entries_chain_and_tampering_is_detected(
+    engine: sa.Engine, uow: UoW, user: User, published: list[Event]
+) -> None:
+    ctx = Context(user.id)
+    task = tasks.create_task(uow(), ctx, {"title": "audited"}, now=NOW)
+    tasks.update_task(uow(), ctx, task.id, {"title": "audited twice"}, now=NOW)
+    for event in full_events(published):
+        assert run(uow, "write-audit", audit.record, event) is Outcome.PROCESSED
+        assert run(uow, "write-audit", audit.record, event) is Outcome.DUPLICATE
+    history = audit.history(uow(), user.id, task.id)
+    assert [h["action"] for h in history] == ["task.created", "task.updated"]
+    assert history[1]["changes"] == {"title": "audited twice"}
+    assert audit.verify(uow()) == (2, None)
+
+    with engine.begin() as connection, pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        connection.execute(sa.text("UPDATE audit_log SET action = 'forged'"))
+    with engine.begin() as connection:  # someone with the database's keys drops the guard…
+        connection.execute(sa.text("DROP TRIGGER audit_log_no_update"))
+        connection.execute(sa.text("UPDATE audit_log SET data = '{}' WHERE seq = 2"))
+    checked, broken = audit.verify(uow())
+    assert checked == 1 and broken is not None and broken.seq == 2
+
+
+def test_another_users_history_is_not_found(uow: UoW, user: User, published: list[Event]) -> None:
+    task = tasks.create_task(uow(), Context(user.id), {"title": "private"}, now=NOW)
+    run(uow, "write-audit", audit.record, full_events(published)[-1])
+    with pytest.raises(tasks.NotFound):
+        audit.history(uow(), "someone-else", task.id)

@@ -1,0 +1,110 @@
+"""The CloudEvents envelope: what producers write, what consumers accept, and what they refuse."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import flask
+import pytest
+from werkzeug.test import EnvironBuilder
+
+from doable.domain.events import Context, Event, EventType, InvalidEvent, Topic, task_events
+from doable.domain.model import new_task
+from doable.http.events import parse_delivery
+
+NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+
+
+def created() -> tuple[Event, Event]:
+    task = new_task("user-1", {"title": "Pay rent", "tags": ("home",)}, NOW)
+    full, compact = task_events(
+        EventType.TASK_CREATED,
+        task,
+        Context("user-1", "corr-1", "00-" + "a" * 32 + "-" + "b" * 16 + "-01"),
+        NOW,
+    )
+    return full, compact
+
+
+def test_a_change_yields_a_full_event_and_a_compact_twin_keyed_by_task() -> None:
+    full, compact = created()
+    assert (full.topic, compact.topic) == (Topic.TASK_EVENTS, Topic.TASK_UPDATES)
+    assert full.partition_key == compact.partition_key == full.subject
+    assert full.data["task"]["title"] == "Pay rent"
+    assert set(compact.data["task"]) == {"id", "title", "status", "due_at", "version"}
+    assert full.id != compact.id
+
+
+def test_envelope_carries_every_required_attribute_and_round_trips() -> None:
+    full, _ = created()
+    envelope = json.loads(full.to_json())
+    assert envelope["specversion"] == "1.0"
+    for attribute in (
+        "id",
+        "type",
+        "source",
+        "subject",
+        "time",
+        "userid",
+        "correlationid",
+        "schemaversion",
+        "traceparent",
+    ):
+        assert envelope[attribute], attribute
+    assert envelope["time"].endswith("Z")
+    assert Event.from_cloudevent(envelope) == full
+
+
+def test_previous_schema_version_is_upgraded() -> None:
+    full, _ = created()
+    envelope = full.to_cloudevent()
+    envelope["schemaversion"] = "1"
+    envelope["data"] = full.data["task"]  # version 1 carried the snapshot flat
+    upgraded = Event.from_cloudevent(envelope)
+    assert upgraded.data == {"task": full.data["task"], "changes": {}}
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda e: e.update(schemaversion="99"),
+        lambda e: e.update(type="task.exploded"),
+        lambda e: e.update(specversion="0.3"),
+        lambda e: e.pop("subject"),
+        lambda e: e.update(time="yesterday"),
+        lambda e: e.update(data=[1, 2]),
+    ],
+)
+def test_events_a_consumer_cannot_understand_are_invalid(spoil: object) -> None:
+    envelope = created()[0].to_cloudevent()
+    spoil(envelope)  # type: ignore[operator]
+    with pytest.raises(InvalidEvent):
+        Event.from_cloudevent(envelope)
+
+
+def request(body: bytes, headers: dict[str, str]) -> flask.Request:
+    builder = EnvironBuilder(method="POST", path="/events", data=body, headers=headers)
+    try:
+        return flask.Request(builder.get_environ())
+    finally:
+        builder.close()
+
+
+def test_structured_and_binary_deliveries_parse_to_the_same_event() -> None:
+    full, _ = created()
+    structured = parse_delivery(request(full.to_json().encode(), {"Content-Type": "application/json"}))
+    envelope = full.to_cloudevent()
+    headers = {
+        f"ce-{key}": str(value) for key, value in envelope.items() if key not in ("data", "traceparent")
+    }
+    headers["traceparent"] = envelope["traceparent"]
+    binary = parse_delivery(request(json.dumps(envelope["data"]).encode(), headers))
+    assert structured == binary == full
+
+
+def test_garbage_is_invalid_not_an_exception() -> None:
+    with pytest.raises(InvalidEvent):
+        parse_delivery(request(b"\xff\xfe not json", {}))
+    with pytest.raises(InvalidEvent):
+        parse_delivery(request(b"[]", {}))
