@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -13,42 +12,12 @@ import sqlalchemy as sa
 from confluent_kafka import Consumer, TopicPartition
 
 from doable.adapters import db
-from doable.adapters.db import make_engine
 from doable.stack import KAFKA_PORT, Stack
 from tests.conftest import Api
+from tests.integration.conftest import audit_rows, eventually
 
 pytestmark = pytest.mark.integration
 STACK_URL = "http://127.0.0.1:8080"
-
-
-@pytest.fixture(scope="module")
-def database(local_stack: Stack) -> Iterator[sa.Engine]:
-    secrets = json.loads((local_stack.state_dir / "secrets.json").read_text())
-    engine = make_engine(secrets["database-url"])
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def stack_api(local_stack: Stack) -> Iterator[Api]:
-    client = Api(STACK_URL)
-    yield client
-    client.close()
-
-
-def eventually(check: Callable[[], Any], timeout: float = 30, interval: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(interval)
-
-
-def audit_rows(engine: sa.Engine, task_ids: list[str]) -> list[dict[str, Any]]:
-    with engine.connect() as connection:
-        statement = sa.select(db.audit_log).where(db.audit_log.c.resource_id.in_(task_ids))
-        return [dict(row) for row in connection.execute(statement).mappings()]
 
 
 def kafka_records(topic: str, subject: str, timeout: float = 20) -> list[dict[str, Any]]:

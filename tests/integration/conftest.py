@@ -1,0 +1,49 @@
+"""Fixtures for tests on the real local stack: its database, an API client, and polling."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from doable.adapters.db import make_engine
+from doable.stack import Stack
+from tests.conftest import Api
+
+STACK_URL = "http://127.0.0.1:8080"
+
+
+@pytest.fixture(scope="session")
+def database(local_stack: Stack) -> Iterator[sa.Engine]:
+    secrets = json.loads((local_stack.state_dir / "secrets.json").read_text())
+    engine = make_engine(secrets["database-url"])
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def stack_api(local_stack: Stack) -> Iterator[Api]:
+    client = Api(STACK_URL)
+    yield client
+    client.close()
+
+
+def eventually(check: Callable[[], Any], timeout: float = 30, interval: float = 0.05) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(interval)
+
+
+def audit_rows(engine: sa.Engine, task_ids: list[str]) -> list[dict[str, Any]]:
+    from doable.adapters import db
+
+    with engine.connect() as connection:
+        statement = sa.select(db.audit_log).where(db.audit_log.c.resource_id.in_(task_ids))
+        return [dict(row) for row in connection.execute(statement).mappings()]
