@@ -6,9 +6,7 @@ export function emit(name, detail) {
   bus.dispatchEvent(new CustomEvent(name, { detail }));
 }
 
-/** Subscribes; returns the function that unsubscribes. */
-export function on(name, handler) {
-  const listener = (event) => handler(event.detail);
-  bus.addEventListener(name, listener);
-  return () => bus.removeEventListener(name, listener);
+/** Subscribes until `signal` aborts (a view's lifetime). */
+export function on(name, handler, signal) {
+  bus.addEventListener(name, (event) => handler(event.detail), { signal });
 }

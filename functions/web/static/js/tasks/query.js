@@ -32,8 +32,9 @@ export function toUrl(state) {
   return params;
 }
 
-export function toApi(state, cursor) {
-  const params = new URLSearchParams({ status: state.status, limit: String(PAGE_SIZE) });
+/** API parameters for one page; `limit` grows when a refresh must keep everything already shown. */
+export function toApi(state, { cursor = null, limit = PAGE_SIZE } = {}) {
+  const params = new URLSearchParams({ status: state.status, limit: String(Math.min(limit, 200)) });
   if (state.q.trim()) params.set("q", state.q.trim());
   state.priorities.forEach((p) => params.append("priority", p));
   state.tags.forEach((t) => params.append("tag", t));
