@@ -35,6 +35,7 @@ ROUTES: tuple[tuple[frozenset[str], re.Pattern[str], str], ...] = tuple(
         ({"POST"}, r"/tasks/[^/]+/(complete|reopen)", "update-task"),
         (ANY, r"/notifications(/.*)?", "activity"),
         (ANY, r"/chat(/.*)?", "chat"),
+        (ANY, r"/mcp", "chat"),  # the MCP server for AI agents lives in the chat function
     )
 )
 FORWARDED_REQUEST_HEADERS = (

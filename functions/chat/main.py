@@ -1,0 +1,38 @@
+"""chat: the natural-language assistant (POST /chat, GET /chat/{id}) and the MCP server for AI agents (/mcp).
+
+Both are conversational front doors to the same task services, so they share one function: the MCP
+server needs no state of its own, and a separate function would cost another process and sidecar.
+"""
+
+from flask import Response
+
+from doable.chat.llm import interpreter_from_env
+from doable.chat.mcp_server import McpEndpoint
+from doable.http.function import HttpFunction, Request
+from doable.http.problem import json_response
+from doable.services import chat
+
+function = HttpFunction("chat")
+interpreter = interpreter_from_env()
+mcp = McpEndpoint()
+
+
+@function.post("/chat")
+def send(request: Request) -> Response:
+    command = chat.SendMessage.from_json(request.json())
+    reply = chat.send_message(request.app.uow(), request.app.state, request.ctx, command, interpreter)
+    return json_response(reply.to_dict())
+
+
+@function.get("/chat/{conversation_id}")
+def conversation(request: Request) -> Response:
+    found = chat.get_conversation(request.app.state, request.ctx, request.params["conversation_id"])
+    return json_response(found.to_public())
+
+
+@function.route("*", "/mcp")
+def agent_tools(request: Request) -> Response:
+    return mcp.handle(request)
+
+
+handler = function.handler

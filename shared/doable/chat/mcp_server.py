@@ -1,0 +1,277 @@
+"""The MCP server: the task operations as tools an AI agent can call for the signed-in user.
+
+Built with the official `mcp` SDK (2.x: MCPServer, formerly FastMCP) and served as streamable HTTP
+at /api/mcp by the chat function. It runs stateless with JSON responses: every POST stands alone (no
+session to pin to one replica, no SSE stream to hold open), which is what Dapr service invocation
+and scale-to-zero need. The SDK's server is ASGI; `AsgiHost` runs it inside the WSGI function (see
+asgi_host.py), so it answers the same way embedded and on the stack through the gateway.
+
+Authentication is Doable's own: the function's route checks the bearer token before the request
+reaches the SDK (a missing or bad token gets the usual 401 problem), and each tool verifies the same
+token again from the request headers to learn whose tasks it acts on. Nothing but the verified token
+decides the user, so no header an agent could set names someone else. Tools call the task services,
+so they enforce exactly the API's rules and emit the same events; a rule broken becomes a tool
+error whose text is the API's problem detail.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, Literal
+
+from flask import Response
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.transport_security import TransportSecuritySettings
+from pydantic import Field
+from typing_extensions import TypedDict  # pydantic needs this one below Python 3.12
+
+from doable.bootstrap import container
+from doable.chat.asgi_host import AsgiHost, Lifespan
+from doable.domain.errors import DomainError
+from doable.domain.events import Context as Caller
+from doable.domain.model import Task, new_id
+from doable.domain.query import parse_task_query
+from doable.http.function import Request, read_body
+from doable.services import tasks
+
+PATH = "/mcp"
+INSTRUCTIONS = (
+    "Doable is the user's task manager. These tools act on the signed-in user's own tasks only. "
+    "Times are RFC 3339: send them with a UTC offset (2026-12-01T09:00:00+01:00); tasks come back in "
+    "UTC with a Z. List before you change a task you only know by title, and use its id."
+)
+
+Priority = Literal["high", "medium", "low"]
+Recurrence = Literal["none", "daily", "weekly", "monthly"]
+Sort = Literal["priority", "-priority", "due_at", "-due_at", "created_at", "-created_at"]
+Clearable = Literal["description", "tags", "due_at", "reminder_minutes_before"]
+TaskId = Annotated[str, Field(description="the task's id, as add_task or list_tasks returned it")]
+DueAt = Annotated[str | None, Field(description="RFC 3339 with an offset, e.g. 2026-12-01T09:00:00+01:00")]
+Reminder = Annotated[
+    int | None, Field(description="minutes before due_at to remind the user; needs due_at", ge=0)
+]
+
+
+class TaskOut(TypedDict):
+    """A task exactly as the HTTP API returns it."""
+
+    id: str
+    title: str
+    description: str
+    priority: str
+    tags: list[str]
+    status: str
+    due_at: str | None
+    recurrence: str
+    reminder_minutes_before: int | None
+    reminder_at: str | None
+    series_id: str | None
+    created_at: str
+    updated_at: str
+    completed_at: str | None
+    version: int
+
+
+class TaskPage(TypedDict):
+    items: list[TaskOut]
+    total: int
+    next_cursor: str | None
+
+
+class Deleted(TypedDict):
+    deleted: list[str]
+
+
+def add_task(
+    title: Annotated[str, Field(description="1 to 200 characters")],
+    ctx: Context,
+    description: str | None = None,
+    priority: Priority = "medium",
+    tags: Annotated[list[str] | None, Field(description="e.g. ['home', 'bills']; stored lower-case")] = None,
+    due_at: DueAt = None,
+    recurrence: Annotated[Recurrence, Field(description="repeat the task; needs due_at")] = "none",
+    reminder_minutes_before: Reminder = None,
+) -> TaskOut:
+    """Add a task for the signed-in user and return it."""
+    data = {
+        "title": title,
+        "description": description,
+        "priority": priority,
+        "tags": tags or [],
+        "due_at": due_at,
+        "recurrence": recurrence,
+        "reminder_minutes_before": reminder_minutes_before,
+    }
+    with _acting_for(ctx) as (app, caller):
+        return _out(tasks.create_task(app.uow(), caller, data))
+
+
+def list_tasks(
+    ctx: Context,
+    q: Annotated[str | None, Field(description="words to find in title, description or tags")] = None,
+    status: Literal["open", "completed", "all"] = "all",
+    priority: Annotated[list[Priority] | None, Field(description="any of these priorities")] = None,
+    tag: Annotated[list[str] | None, Field(description="all of these tags")] = None,
+    due_after: DueAt = None,
+    due_before: DueAt = None,
+    overdue: Annotated[bool, Field(description="only open tasks whose due time has passed")] = False,
+    sort: Annotated[
+        Sort | None,
+        Field(description="default -created_at (newest first), or best match first when q is given"),
+    ] = None,
+    limit: Annotated[int, Field(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Field(description="next_cursor of the previous page")] = None,
+) -> TaskPage:
+    """List, search, filter and sort the signed-in user's tasks, with the same rules as GET /api/tasks."""
+    params: dict[str, list[str]] = {
+        "status": [status],
+        "limit": [str(limit)],
+        "priority": list(priority or []),
+        "tag": list(tag or []),
+    }
+    optional = {"q": q, "due_after": due_after, "due_before": due_before, "sort": sort, "cursor": cursor}
+    params |= {name: [value] for name, value in optional.items() if value is not None}
+    if overdue:
+        params["overdue"] = ["true"]
+    with _acting_for(ctx) as (app, caller):
+        page = tasks.search_tasks(app.uow(), caller, parse_task_query(params))
+        return {
+            "items": [_out(task) for task in page.items],
+            "total": page.total,
+            "next_cursor": page.next_cursor,
+        }
+
+
+def update_task(
+    task_id: TaskId,
+    ctx: Context,
+    title: str | None = None,
+    description: str | None = None,
+    priority: Priority | None = None,
+    tags: Annotated[list[str] | None, Field(description="replaces all tags")] = None,
+    due_at: DueAt = None,
+    recurrence: Recurrence | None = None,
+    reminder_minutes_before: Reminder = None,
+    clear: Annotated[
+        list[Clearable] | None, Field(description="fields to empty, e.g. ['due_at'] to remove the due date")
+    ] = None,
+    if_version: Annotated[
+        int | None, Field(description="fail instead of overwriting if the task changed since this version")
+    ] = None,
+) -> TaskOut:
+    """Change some fields of a task; fields left out stay as they are."""
+    given = {
+        "title": title,
+        "description": description,
+        "priority": priority,
+        "tags": tags,
+        "due_at": due_at,
+        "recurrence": recurrence,
+        "reminder_minutes_before": reminder_minutes_before,
+    }
+    data: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
+    data |= dict.fromkeys(clear or [])
+    with _acting_for(ctx) as (app, caller):
+        expected = None if if_version is None else str(if_version)
+        return _out(tasks.update_task(app.uow(), caller, task_id, data, if_match=expected))
+
+
+def complete_task(task_id: TaskId, ctx: Context) -> TaskOut:
+    """Mark a task done (doing it twice is harmless). A recurring task's next occurrence follows."""
+    with _acting_for(ctx) as (app, caller):
+        return _out(tasks.complete_task(app.uow(), caller, task_id))
+
+
+def reopen_task(task_id: TaskId, ctx: Context) -> TaskOut:
+    """Mark a completed task open again."""
+    with _acting_for(ctx) as (app, caller):
+        return _out(tasks.reopen_task(app.uow(), caller, task_id))
+
+
+def delete_task(
+    task_id: TaskId,
+    ctx: Context,
+    scope: Annotated[
+        Literal["one", "series"],
+        Field(description="'series' also deletes the future occurrences of a recurring task"),
+    ] = "one",
+) -> Deleted:
+    """Delete a task for good; returns the ids of every task deleted."""
+    with _acting_for(ctx) as (app, caller):
+        return {"deleted": [task.id for task in tasks.delete_task(app.uow(), caller, task_id, scope)]}
+
+
+def _out(task: Task) -> TaskOut:
+    return TaskOut(**task.to_dict())  # type: ignore[typeddict-item]
+
+
+@contextmanager
+def _acting_for(ctx: Context) -> Iterator[tuple[Any, Caller]]:
+    """The container and the verified caller; a domain error becomes a tool error the agent can read."""
+    headers = ctx.headers or {}
+    scheme, _, token = str(headers.get("authorization", "")).partition(" ")
+    app = container()
+    try:
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ToolError("send 'Authorization: Bearer <token>'; get a token from /api/auth/login")
+        identity = app.tokens.verify(token.strip())
+        caller = Caller(
+            user_id=identity.user_id,
+            correlation_id=str(headers.get("x-correlation-id") or new_id()),
+            traceparent=headers.get("traceparent"),
+        )
+        yield app, caller
+    except DomainError as error:
+        raise ToolError(error.detail) from None
+
+
+TOOLS = (add_task, list_tasks, update_task, complete_task, reopen_task, delete_task)
+
+
+def build_server() -> MCPServer:
+    """A fresh server: the SDK's session manager runs once per instance, so each endpoint has its own."""
+    server = MCPServer("doable", instructions=INSTRUCTIONS)
+    for tool in TOOLS:
+        server.add_tool(tool)
+    return server
+
+
+def _build() -> tuple[Any, Lifespan]:
+    server = build_server()
+    app = server.streamable_http_app(
+        streamable_http_path=PATH,
+        stateless_http=True,
+        json_response=True,
+        # The SDK's DNS-rebinding guard checks Host and Origin against a list of its own; here every
+        # request arrives through the gateway or a sidecar with a bearer token, under host names
+        # that differ per environment, and the gateway forwards no Origin for a page to abuse.
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+    )
+    return app, server.session_manager.run
+
+
+class McpEndpoint:
+    """The /mcp route's handler: the authenticated Flask request in, the SDK's JSON-RPC answer out."""
+
+    def __init__(self) -> None:
+        self.host = AsgiHost(_build)
+
+    def handle(self, request: Request) -> Response:
+        body = read_body(request.raw, request.app.settings.max_body_bytes)
+        environ = dict(request.raw.environ)
+        environ.update(
+            {
+                "wsgi.input": io.BytesIO(body),
+                "CONTENT_LENGTH": str(len(body)),
+                "SCRIPT_NAME": "",
+                "PATH_INFO": PATH,  # the route also matches /mcp/; the SDK's app knows only /mcp
+                "HTTP_X_CORRELATION_ID": request.ctx.correlation_id,
+            }
+        )
+        if request.ctx.traceparent:
+            environ["HTTP_TRACEPARENT"] = request.ctx.traceparent
+        reply = self.host.call(environ)
+        return Response(reply.body, status=reply.status, headers=reply.headers)

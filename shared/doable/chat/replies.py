@@ -1,0 +1,160 @@
+"""How the assistant says things: tasks, times and lists in words, on the user's own wall clock.
+
+Pure functions of their inputs (no I/O, no clock of their own), so every sentence is testable with a
+fixed `now`. Day and month names are spelled here rather than by strftime, which follows the locale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from doable.chat.parser import ListTasks
+from doable.domain.model import Priority, Status, Task
+from doable.domain.recurrence import Recurrence
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+ORDINAL_WORDS = (
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+)
+
+
+def quote(title: str) -> str:
+    return f"\u201c{title}\u201d"
+
+
+def day_name(day: date, today: date) -> str:
+    offset = (day - today).days
+    if offset == 0:
+        return "today"
+    if offset == 1:
+        return "tomorrow"
+    if offset == -1:
+        return "yesterday"
+    text = f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
+    return text if day.year == today.year else f"{text} {day.year}"
+
+
+def when(instant: datetime, zone: ZoneInfo, now: datetime) -> str:
+    """'today at 17:00', 'tomorrow at 09:00', 'Fri 4 Dec at 15:00', 'Mon 4 Jan 2027 at 09:00'."""
+    local = instant.astimezone(zone)
+    return f"{day_name(local.date(), now.astimezone(zone).date())} at {local:%H:%M}"
+
+
+def lead_time(minutes: int) -> str:
+    """A reminder lead in the largest whole unit: 10 minutes, 1 hour, 2 days, 1 week."""
+    for size, unit in ((7 * 24 * 60, "week"), (24 * 60, "day"), (60, "hour"), (1, "minute")):
+        if minutes % size == 0:
+            count = minutes // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    raise AssertionError("unreachable: every whole number is a count of minutes")
+
+
+def reminder_phrase(minutes: int) -> str:
+    return "a reminder at the due time" if minutes == 0 else f"a reminder {lead_time(minutes)} before"
+
+
+def task_facts(task: Task, zone: ZoneInfo, now: datetime) -> list[str]:
+    """The facts worth saying about a task beyond its title, most useful first."""
+    facts: list[str] = []
+    if task.status is Status.COMPLETED:
+        facts.append("done")
+    if task.due_at is not None:
+        overdue = task.status is Status.OPEN and task.due_at < now
+        facts.append(f"due {when(task.due_at, zone, now)}{' (overdue)' if overdue else ''}")
+    if task.priority is not Priority.MEDIUM:
+        facts.append(f"{task.priority.value} priority")
+    if task.tags:
+        facts.append(" ".join(f"#{tag}" for tag in task.tags))
+    if task.recurrence is not Recurrence.NONE:
+        facts.append(f"repeats {task.recurrence.value}")
+    return facts
+
+
+def task_line(number: int, task: Task, zone: ZoneInfo, now: datetime) -> str:
+    facts = task_facts(task, zone, now)
+    return f"{number}. {task.title}" + (" \u2014 " + " \u00b7 ".join(facts) if facts else "")
+
+
+def numbered(tasks: Sequence[Task], zone: ZoneInfo, now: datetime) -> str:
+    return "\n".join(task_line(number, task, zone, now) for number, task in enumerate(tasks, 1))
+
+
+def added(task: Task, zone: ZoneInfo, now: datetime) -> str:
+    parts = [f"Added {quote(task.title)}"]
+    if task.due_at is not None:
+        parts.append(f"due {when(task.due_at, zone, now)}")
+    if task.recurrence is not Recurrence.NONE:
+        parts.append(f"repeating {task.recurrence.value}")
+    if task.priority is not Priority.MEDIUM:
+        parts.append(f"{task.priority.value} priority")
+    if task.tags:
+        parts.append("tagged " + " ".join(f"#{tag}" for tag in task.tags))
+    if task.reminder_minutes_before is not None:
+        parts.append(f"with {reminder_phrase(task.reminder_minutes_before)}")
+    return ", ".join(parts) + "."
+
+
+def list_subject(intent: ListTasks, zone: ZoneInfo, now: datetime, count: int) -> str:
+    """'open high-priority tasks tagged #work due by Sun 29 Nov' for the filters a list used."""
+    adjectives: list[str] = []
+    if intent.overdue:
+        adjectives.append("overdue")
+    elif intent.status in ("open", "completed"):
+        adjectives.append(intent.status)
+    if intent.priorities:
+        adjectives.append(" or ".join(intent.priorities) + "-priority")
+    noun = "task" if count == 1 else "tasks"
+    qualifiers: list[str] = []
+    if intent.tags:
+        qualifiers.append("tagged " + " ".join(f"#{tag}" for tag in intent.tags))
+    if intent.q:
+        qualifiers.append(f"matching {quote(intent.q)}")
+    window = _window(intent, zone, now)
+    if window:
+        qualifiers.append(window)
+    return " ".join([*adjectives, noun, *qualifiers])
+
+
+def _window(intent: ListTasks, zone: ZoneInfo, now: datetime) -> str | None:
+    today = now.astimezone(zone).date()
+
+    def day(instant: datetime) -> str:
+        return day_name(instant.astimezone(zone).date(), today)
+
+    after, before = intent.due_after, intent.due_before
+    if before is not None:
+        local = before.astimezone(zone)
+        # A window that ends at midnight ends with the day before it ("before Monday").
+        ends_at_midnight = (local.hour, local.minute, local.second) == (0, 0, 0)
+        if after is not None and after > now + timedelta(minutes=1):
+            return f"due between {day(after)} and {day(before - timedelta(seconds=1))}"
+        return f"due before {day(before)}" if ends_at_midnight else f"due by {day(before)}"
+    if after is not None:
+        return f"due after {day(after - timedelta(seconds=1))}"
+    return None
+
+
+def ordinal(number: int) -> str:
+    return ORDINAL_WORDS[number - 1] if 1 <= number <= len(ORDINAL_WORDS) else f"number {number}"
+
+
+HELP = (
+    "I can manage your tasks. Try:\n"
+    "\u2022 add pay rent every month on the 1st at 9am high #home remind me 1 day before\n"
+    "\u2022 what's due this week? \u00b7 show high priority work tasks \u00b7 search report\n"
+    "\u2022 complete pay rent \u00b7 mark it done \u00b7 reopen it \u00b7 delete buy milk\n"
+    "\u2022 move it to Friday 3pm \u00b7 postpone call mom to tomorrow\n"
+    "After a list, numbers work too: 'complete 2'."
+)
