@@ -88,6 +88,11 @@ _ACTIONS = {
 }
 
 
+def _soonest_first(task: Task) -> tuple[bool, datetime, str, datetime]:
+    """How candidates are listed: by due time (undated last), then title, so numbers are stable."""
+    return (task.due_at is None, task.due_at or task.created_at, task.title.casefold(), task.created_at)
+
+
 class Assistant:
     def __init__(
         self, uow: UnitOfWork, ctx: Context, timezone: str, now: datetime, interpreter: Interpreter
@@ -292,7 +297,7 @@ class Assistant:
         best = matching.best(title, hits, action.fits)
         if len(best) == 1:
             return best[0]
-        candidates = best[:MAX_CANDIDATES]
+        candidates = sorted(best, key=_soonest_first)[:MAX_CANDIDATES]
         raise _Answered(
             self._ask_which(
                 f"{len(best)} tasks match {quote(title)}. Which one should I {action.verb}?",
