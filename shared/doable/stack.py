@@ -90,7 +90,16 @@ class FunctionPorts:
 
 
 def available_functions(functions_dir: Path = REPO_ROOT / "functions") -> list[str]:
-    return [name for name in FUNCTIONS if (functions_dir / name / "main.py").is_file()]
+    """Every function folder, or the subset named in DOABLE_STACK_FUNCTIONS (comma-separated)."""
+    chosen = [
+        name.strip() for name in os.environ.get("DOABLE_STACK_FUNCTIONS", "").split(",") if name.strip()
+    ]
+    unknown = sorted(set(chosen) - set(FUNCTIONS))
+    if unknown:
+        raise StackError(
+            f"DOABLE_STACK_FUNCTIONS names unknown functions {unknown}; known: {', '.join(FUNCTIONS)}"
+        )
+    return [name for name in (chosen or FUNCTIONS) if (functions_dir / name / "main.py").is_file()]
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:

@@ -17,7 +17,6 @@ from tests.conftest import Api
 from tests.integration.conftest import audit_rows, eventually
 
 pytestmark = pytest.mark.integration
-STACK_URL = "http://127.0.0.1:8080"
 
 
 def kafka_records(topic: str, subject: str, timeout: float = 20) -> list[dict[str, Any]]:

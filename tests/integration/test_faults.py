@@ -1,0 +1,167 @@
+"""Faults on the real stack: stopped consumers, a stopped broker, duplicates, late jobs, poison events."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from doable.adapters import db
+from doable.domain.events import Context, EventType, task_events
+from doable.domain.model import new_task
+from doable.stack import FunctionPorts, Stack
+from tests.conftest import Api
+from tests.integration.conftest import audit_rows, eventually
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def publisher(local_stack: Stack) -> Iterator[httpx.Client]:
+    """The Dapr pub/sub API of a sidecar that may publish (relay-outbox's), for hand-made deliveries."""
+    token = json.loads((local_stack.state_dir / "secrets.json").read_text())["dapr-api-token"]
+    port = FunctionPorts.of("relay-outbox").dapr_http
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"dapr-api-token": token}) as client:
+        yield client
+
+
+def publish(client: httpx.Client, topic: str, key: str, body: bytes, *, raw: bool = False) -> None:
+    params = {"metadata.partitionKey": key}
+    if raw:
+        params["metadata.rawPayload"] = "true"
+    content_type = "application/octet-stream" if raw else "application/cloudevents+json"
+    response = client.post(
+        f"/v1.0/publish/pubsub/{topic}", params=params, content=body, headers={"content-type": content_type}
+    )
+    assert response.status_code == 204, response.text
+
+
+def count(engine: sa.Engine, table: sa.Table, *conditions: sa.ColumnElement[bool]) -> int:
+    with engine.connect() as connection:
+        return connection.execute(
+            sa.select(sa.func.count()).select_from(table).where(*conditions)
+        ).scalar_one()
+
+
+def test_a_stopped_consumer_catches_up_on_200_events_exactly_once(
+    local_stack: Stack, stack_api: Api, database: sa.Engine
+) -> None:
+    local_stack.stop_function("write-audit")
+    try:
+        task_ids = [stack_api.new_task(title=f"burst {i}")["id"] for i in range(200)]
+    finally:
+        local_stack.start_function("write-audit")
+    assert eventually(lambda: len(audit_rows(database, task_ids)) >= 200, timeout=90)
+    time.sleep(2)
+    rows = audit_rows(database, task_ids)
+    assert len(rows) == 200
+    assert sorted(r["resource_id"] for r in rows) == sorted(task_ids)
+
+
+def test_requests_succeed_while_kafka_is_down_and_the_outbox_delivers_after(
+    local_stack: Stack, stack_api: Api, database: sa.Engine
+) -> None:
+    local_stack.stop_kafka()
+    try:
+        started = time.monotonic()
+        task_ids = [stack_api.new_task(title=f"no broker {i}")["id"] for i in range(10)]
+        assert time.monotonic() - started < 10, "requests do not wait on the broker"
+        time.sleep(1)
+        pending = count(
+            database, db.outbox, db.outbox.c.partition_key.in_(task_ids), db.outbox.c.published_at.is_(None)
+        )
+        assert pending == 20, "each task's two events wait in the outbox"
+    finally:
+        local_stack.start_kafka()
+    assert eventually(lambda: len(audit_rows(database, task_ids)) >= 10, timeout=120)
+    assert eventually(
+        lambda: (
+            count(
+                database,
+                db.outbox,
+                db.outbox.c.partition_key.in_(task_ids),
+                db.outbox.c.published_at.is_(None),
+            )
+            == 0
+        ),
+        timeout=60,
+    )
+    time.sleep(2)
+    assert len(audit_rows(database, task_ids)) == 10, "delivered once each, not once per publish attempt"
+
+
+def test_the_same_event_delivered_twice_has_one_effect(
+    publisher: httpx.Client, database: sa.Engine, stack_api: Api
+) -> None:
+    now = datetime.now(UTC)
+    task = new_task(stack_api.user["id"], {"title": "twice"}, now)
+    event, _ = task_events(EventType.TASK_CREATED, task, Context(task.user_id), now)
+    for _ in range(2):
+        publish(publisher, "task-events", task.id, event.to_json().encode())
+    assert eventually(lambda: audit_rows(database, [task.id]), timeout=20)
+    assert eventually(
+        lambda: count(database, db.processed_events, db.processed_events.c.event_id == event.id) == 3,
+        timeout=20,
+    ), "write-audit, spawn-recurrence and fire-reminder each record it once"
+    time.sleep(2)
+    assert len(audit_rows(database, [task.id])) == 1
+
+
+def test_a_malformed_event_is_dead_lettered_and_the_events_behind_it_flow(
+    publisher: httpx.Client, database: sa.Engine, stack_api: Api
+) -> None:
+    now = datetime.now(UTC)
+    task = new_task(stack_api.user["id"], {"title": "behind the poison"}, now)
+    event, _ = task_events(EventType.TASK_CREATED, task, Context(task.user_id), now)
+    poison_id = f"poison-{uuid.uuid4()}"
+    publish(
+        publisher,
+        "task-events",
+        task.id,
+        b'{"id": "' + poison_id.encode() + b'", "not": "a cloudevent"',
+        raw=True,
+    )
+    publish(publisher, "task-events", task.id, event.to_json().encode())  # same key: same partition, after it
+    assert eventually(lambda: audit_rows(database, [task.id]), timeout=20)
+    letters = eventually(
+        lambda: count(
+            database,
+            db.dead_letters,
+            db.dead_letters.c.consumer == "write-audit",
+            db.dead_letters.c.payload.contains(poison_id),
+        ),
+        timeout=20,
+    )
+    assert letters == 1
+
+
+def test_a_reminder_due_while_its_function_is_down_is_delivered_when_it_returns(
+    local_stack: Stack, stack_api: Api, database: sa.Engine
+) -> None:
+    due = datetime.now(UTC) + timedelta(minutes=10, seconds=6)
+    task = stack_api.new_task(title="late reminder", due_at=due.isoformat(), reminder_minutes_before=10)
+    token = json.loads((local_stack.state_dir / "secrets.json").read_text())["dapr-api-token"]
+    jobs_url = f"http://127.0.0.1:{FunctionPorts.of('fire-reminder').dapr_http}/v1.0-alpha1/jobs/fire-reminder--{task['id']}"
+    assert eventually(
+        lambda: httpx.get(jobs_url, headers={"dapr-api-token": token}).status_code == 200, timeout=10
+    )
+    local_stack.stop_function("fire-reminder")
+    try:
+        time.sleep(8)  # the job's time passes while nobody can take it
+    finally:
+        local_stack.start_function("fire-reminder")
+    reminders = eventually(
+        lambda: [
+            n
+            for n in stack_api.get("/api/notifications").json()["items"]
+            if n["task_id"] == task["id"] and n["kind"] == "reminder"
+        ],
+        timeout=60,
+    )
+    assert len(reminders) == 1
