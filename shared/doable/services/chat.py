@@ -8,6 +8,7 @@ conflict never adds a task twice.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from doable.domain.model import new_id, utcnow
 from doable.services.ports import StateConflict, StateStore
 from doable.services.users import current_user
 
+log = logging.getLogger(__name__)
 MESSAGE_MAX = 2000
 SAVE_ATTEMPTS = 5
 
@@ -113,11 +115,12 @@ def _save(
     now: datetime,
 ) -> None:
     key = state_key(ctx.user_id, conversation.id)
-    for _ in range(SAVE_ATTEMPTS):
+    for attempt in range(1, SAVE_ATTEMPTS + 1):
         try:
             state.save(key, turn.apply(conversation, message, now).to_state(), etag)
             return
         except StateConflict:
+            log.info("conversation %s changed while saving (attempt %d); merging", conversation.id, attempt)
             data, etag = state.get(key)
             if data:
                 conversation = Conversation.from_state(data)
