@@ -3,6 +3,9 @@
 import { user } from "./session.js";
 
 const SOON_MS = 24 * 60 * 60 * 1000;
+const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+// Locales with a 24-hour clock read "09:00"; 12-hour ones read "9:00 AM", not "09:00 AM".
+const HOUR = ["h23", "h24"].includes(new Intl.DateTimeFormat(undefined, { hour: "numeric" }).resolvedOptions().hourCycle) ? "2-digit" : "numeric";
 const pad = (n) => String(n).padStart(2, "0");
 
 export function deviceZone() {
@@ -67,7 +70,7 @@ export function formatDateTime(iso) {
   const sameYear = wall(date).year === wall(new Date()).year;
   return new Intl.DateTimeFormat(undefined, {
     timeZone: zone(), weekday: "short", day: "numeric", month: "short",
-    year: sameYear ? undefined : "numeric", hour: "2-digit", minute: "2-digit",
+    year: sameYear ? undefined : "numeric", hour: HOUR, minute: "2-digit",
   }).format(date);
 }
 
@@ -80,6 +83,11 @@ export function relative(iso, now = Date.now()) {
     if (Math.abs(seconds) >= size) return rtf.format(Math.round(seconds / size), unit);
   }
   return seconds >= 0 ? "in under a minute" : "just now";
+}
+
+/** Whether a relative phrase helps: "in 3 days" does, "in 1,508 days" does not. */
+export function isNear(iso, now = Date.now()) {
+  return Math.abs(new Date(iso).getTime() - now) < WEEK_MS;
 }
 
 /** "overdue", "soon" (within a day) or null, for open tasks with a due time. */

@@ -21,7 +21,7 @@ export async function openEditor(task = null) {
     const due = toInputs(task?.due_at);
 
     const title = h("input", { type: "text", name: "title", required: true, maxLength: 200, value: task?.title ?? "", autocomplete: "off" });
-    const description = h("textarea", { name: "description", rows: 3, value: task?.description ?? "" });
+    const description = h("textarea", { name: "description", rows: 2, value: task?.description ?? "" });
     const priorityName = uid("priority");
     const priority = h(
       "fieldset",

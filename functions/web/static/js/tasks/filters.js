@@ -1,6 +1,6 @@
 // The filter panel: status, priority, tags (the user's own), due date range and overdue-only; reports every change.
 import { h, uid } from "../dom.js";
-import { DEFAULTS } from "./query.js";
+import { activeFilterCount, DEFAULTS } from "./query.js";
 
 const STATUSES = [["open", "Open"], ["completed", "Done"], ["all", "All"]];
 const PRIORITIES = [["high", "High"], ["medium", "Medium"], ["low", "Low"]];
@@ -38,17 +38,16 @@ export function filterPanel(state, knownTags, change) {
   const from = h("input", { type: "date", id: uid("from"), value: state.from, onchange: (e) => change({ from: e.target.value }) });
   const to = h("input", { type: "date", id: uid("to"), value: state.to, onchange: (e) => change({ to: e.target.value }) });
   const due = h("fieldset", { class: "filter-group" },
-    h("legend", {}, "Due between"),
+    h("legend", {}, "Due date"),
     h("div", { class: "date-range" },
-      h("label", { htmlFor: from.id, class: "sr-only" }, "Due from"), from,
-      h("span", { "aria-hidden": "true" }, "–"),
-      h("label", { htmlFor: to.id, class: "sr-only" }, "Due until"), to),
+      h("label", { htmlFor: from.id }, "From"), from,
+      h("label", { htmlFor: to.id }, "Until"), to),
     h("label", { class: "switch" },
       h("input", { type: "checkbox", checked: state.overdue, onchange: (e) => change({ overdue: e.target.checked }) }),
       h("span", {}, "Overdue only")));
 
-  const clear = h("button", {
-    type: "button", class: "btn btn-ghost btn-sm",
+  const clear = activeFilterCount(state) > 0 && h("button", {
+    type: "button", class: "btn btn-outline btn-sm",
     onclick: () => change({ status: DEFAULTS.status, priorities: [], tags: [], from: "", to: "", overdue: false }),
   }, "Clear filters");
 

@@ -1,7 +1,7 @@
 // One task in the list: a done checkbox, the title (opens the editor), when it is due, and its details and actions.
 import { h } from "../dom.js";
 import { icon } from "../icons.js";
-import { describeMinutes, dueState, formatDateTime, relative } from "../time.js";
+import { describeMinutes, dueState, formatDateTime, isNear, relative } from "../time.js";
 import { removeTask, setDone } from "./actions.js";
 import { openEditor } from "./editor.js";
 
@@ -26,7 +26,7 @@ export function taskRow(task) {
       icon("calendar", 14),
       h("time", { dateTime: task.due_at, title: relative(task.due_at) }, formatDateTime(task.due_at)),
       state && h("span", { class: `badge badge-${state}` }, DUE_LABEL[state]),
-      !state && !done && h("span", { class: "muted" }, `· ${relative(task.due_at)}`)),
+      !state && !done && isNear(task.due_at) && h("span", { class: "muted" }, `· ${relative(task.due_at)}`)),
     task.recurrence !== "none" && h("span", { class: "meta-item" }, icon("repeat", 14), task.recurrence),
     task.reminder_minutes_before != null && h("span", { class: "meta-item", title: task.reminder_at ? `Reminder at ${formatDateTime(task.reminder_at)}` : null },
       icon("alarm", 14), `${describeMinutes(task.reminder_minutes_before)} before`),
@@ -50,7 +50,7 @@ export function taskRow(task) {
     h(
       "div",
       { class: "task-actions" },
-      h("button", { type: "button", class: "icon-btn", "aria-label": `Edit “${task.title}”`, title: "Edit", onclick: () => openEditor(task) }, icon("edit")),
+      h("button", { type: "button", class: "icon-btn action-edit", "aria-label": `Edit “${task.title}”`, title: "Edit", onclick: () => openEditor(task) }, icon("edit")),
       h("a", { class: "icon-btn", href: `/tasks/${task.id}/history`, "aria-label": `History of “${task.title}”`, title: "History" }, icon("history")),
       h("button", { type: "button", class: "icon-btn icon-btn-danger", "aria-label": `Delete “${task.title}”`, title: "Delete", onclick: () => removeTask(task) }, icon("trash")),
     ),

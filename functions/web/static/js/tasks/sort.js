@@ -27,6 +27,6 @@ export function sortControl(sort, searching, change) {
     type: "button", class: "btn btn-outline sort-direction", disabled: active.field === "",
     "aria-label": `Order: ${active.direction}. Press to reverse.`,
     onclick: () => change(`${active.descending ? "" : "-"}${active.field}`),
-  }, icon(active.descending ? "arrowDown" : "arrowUp", 16), h("span", { "aria-hidden": "true" }, active.direction));
+  }, icon(active.descending ? "arrowDown" : "arrowUp", 16), h("span", { class: "sort-direction-text", "aria-hidden": "true" }, active.direction));
   return h("div", { class: "sort" }, h("label", { htmlFor: select.id }, "Sort by"), select, direction);
 }
