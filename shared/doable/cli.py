@@ -41,6 +41,15 @@ def main(argv: list[str] | None = None) -> int:
     verify = audit_commands.add_parser("verify", help="check every user's hash chain")
     verify.add_argument("--user", default=None)
 
+    # The terminal client has its own parser: everything after `tasks` goes to it unread (listed here
+    # for --help; argparse's REMAINDER cannot pass on a leading option such as `-h`).
+    commands.add_parser("tasks", help="your tasks on a Doable server (doable tasks -h)", add_help=False)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["tasks"]:
+        from doable.client import main as tasks_main
+
+        return tasks_main(argv[1:])
+
     args = parser.parse_args(argv)
     handler = {"run": _run, "up": _up, "down": _down, "serve": _serve, "migrate": _migrate, "audit": _audit}
     return handler[args.command](args)

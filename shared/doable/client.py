@@ -1,0 +1,440 @@
+"""`doable tasks …`: the terminal client for a Doable server, with a stored token and readable tables.
+
+`login` signs in (or, with --register, signs up) against a chosen server and keeps the server and the
+token in ~/.config/doable/credentials.json, readable by the owner only. Every other command talks to
+the public HTTP API with that token, so the terminal has the same filters, sorts and rules as the
+web app. Times are typed and shown on the user's own clock (their profile's time zone); --due also
+reads "tomorrow 9am" or "friday 3pm" with the chat assistant's parser. A failed request prints the
+server's problem detail, one line per invalid field, and exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from doable.domain.model import parse_time
+from doable.domain.query import LIMIT_MAX, SORTS
+from doable.domain.recurrence import load_zone, localize
+
+PRIORITIES = ("high", "medium", "low")
+RECURRENCES = ("none", "daily", "weekly", "monthly")
+SHORT_ID = 8
+TITLE_WIDTH = 48
+_FULL_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_LOCAL = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}):(\d{2}))?$")
+
+
+class ClientError(Exception):
+    """Something the user can fix; printed as one `error:` paragraph."""
+
+
+def credentials_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "doable" / "credentials.json"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    server: str
+    token: str
+    email: str
+
+    def save(self) -> Path:
+        path = credentials_path()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Created 600 from the start, so the token is never readable by others, not even briefly.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            json.dump({"server": self.server, "token": self.token, "email": self.email}, file, indent=2)
+        path.chmod(0o600)
+        return path
+
+    @classmethod
+    def load(cls) -> Credentials:
+        path = credentials_path()
+        try:
+            data = json.loads(path.read_text())
+            return cls(str(data["server"]), str(data["token"]), str(data.get("email", "")))
+        except FileNotFoundError:
+            raise ClientError("not signed in; run `doable tasks login --server URL` first") from None
+        except (ValueError, KeyError, TypeError):
+            raise ClientError(f"{path} is damaged; run `doable tasks login --server URL` again") from None
+
+
+class Server:
+    """The public API of one Doable server, as the signed-in user."""
+
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 30) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.base_url = base_url.rstrip("/")
+        self.http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
+        self._zone: ZoneInfo | None = None
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.http.request(method, f"/api{path}", **kwargs)
+        except httpx.HTTPError as error:
+            raise ClientError(f"cannot reach {self.base_url}: {error}") from None
+        if response.status_code >= 400:
+            raise ClientError(problem_text(response))
+        return response.json() if response.content else None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The signed-in user's time zone, which every time shown and typed is read in."""
+        if self._zone is None:
+            self._zone = load_zone(self.request("GET", "/me")["timezone"])
+        return self._zone
+
+
+def problem_text(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"the server answered {response.status_code}: {response.text[:200] or 'no details'}"
+    if not isinstance(body, dict):
+        return f"the server answered {response.status_code}"
+    lines = [f"{body.get('title') or response.status_code}: {body.get('detail') or 'no details'}"]
+    lines += [f"  {error['field']}: {error['message']}" for error in body.get("errors") or []]
+    if response.status_code == 401:
+        lines.append("  sign in again with `doable tasks login --server URL`")
+    return "\n".join(lines)
+
+
+# --- reading and showing times -------------------------------------------------------------------
+
+
+def read_time(text: str, zone: ZoneInfo, now: datetime | None = None) -> str:
+    """An RFC 3339 instant from RFC 3339, a local 'YYYY-MM-DD [HH:MM]', or words like 'friday 3pm'."""
+    text = text.strip()
+    try:
+        return format_utc(parse_time(text))
+    except ValueError:
+        pass
+    local = _LOCAL.match(text)
+    if local:
+        day = datetime.fromisoformat(local.group(1))
+        wall = time(int(local.group(2) or 9), int(local.group(3) or 0))
+        return format_utc(localize(datetime.combine(day.date(), wall), zone))
+    from doable.chat.parser import AddTask, parse  # the same reading of words as the chat assistant
+
+    intent = parse(f"add x {text}", now or datetime.now(zone), str(zone.key))
+    if isinstance(intent, AddTask) and intent.due_at is not None and intent.title == "x":
+        return format_utc(intent.due_at)
+    raise ClientError(
+        f"cannot read the time {text!r}; use e.g. 2026-12-01 09:00, 'tomorrow 9am' "
+        "or 2026-12-01T09:00:00+01:00"
+    )
+
+
+def format_utc(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def show_time(value: str | None, zone: ZoneInfo) -> str:
+    return "" if value is None else parse_time(value).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+
+def table(tasks: Sequence[dict[str, Any]], zone: ZoneInfo, now: datetime) -> str:
+    header = ("ID", "TITLE", "PRIORITY", "STATUS", "DUE", "TAGS", "REPEAT")
+    rows = [header]
+    for task in tasks:
+        title = (
+            task["title"]
+            if len(task["title"]) <= TITLE_WIDTH
+            else task["title"][: TITLE_WIDTH - 1] + "\u2026"
+        )
+        due = show_time(task["due_at"], zone)
+        if due and task["status"] == "open" and parse_time(task["due_at"]) < now:
+            due += " !"  # overdue
+        rows.append(
+            (
+                task["id"][:SHORT_ID],
+                title,
+                task["priority"],
+                "done" if task["status"] == "completed" else "open",
+                due,
+                " ".join(f"#{tag}" for tag in task["tags"]),
+                "" if task["recurrence"] == "none" else task["recurrence"],
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
+    )
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Io:
+    out: TextIO
+    err: TextIO
+    password: Callable[[str], str]
+
+
+def _login(args: argparse.Namespace, io: Io) -> int:
+    server = Server(args.server)
+    email = args.email or input("email: ").strip()
+    password = args.password or os.environ.get("DOABLE_PASSWORD") or io.password("password: ")
+    if args.register:
+        body: dict[str, Any] = {"email": email, "password": password}
+        body |= {key: value for key in ("name", "timezone") if (value := getattr(args, key))}
+        answer = server.request("POST", "/auth/register", json=body)
+    else:
+        answer = server.request("POST", "/auth/login", json={"email": email, "password": password})
+    path = Credentials(server.base_url, answer["token"], answer["user"]["email"]).save()
+    user = answer["user"]
+    verb = "Signed up" if args.register else "Signed in"
+    print(
+        f"{verb} to {server.base_url} as {user['email']} (times in {user['timezone']}); token in {path}",
+        file=io.out,
+    )
+    return 0
+
+
+def _logout(_: argparse.Namespace, io: Io) -> int:
+    path = credentials_path()
+    path.unlink(missing_ok=True)
+    print(f"Signed out; removed {path}", file=io.out)
+    return 0
+
+
+def _add(args: argparse.Namespace, io: Io) -> int:
+    server = _server()
+    body: dict[str, Any] = {"title": " ".join(args.title)}
+    if args.description is not None:
+        body["description"] = args.description
+    if args.priority:
+        body["priority"] = args.priority
+    if args.tag:
+        body["tags"] = args.tag
+    if args.due:
+        body["due_at"] = read_time(args.due, server.zone)
+    if args.repeat:
+        body["recurrence"] = args.repeat
+    if args.remind is not None:
+        body["reminder_minutes_before"] = args.remind
+    task = server.request("POST", "/tasks", json=body)
+    return _show(io, server, "Added", task)
+
+
+def _list(args: argparse.Namespace, io: Io) -> int:
+    server = _server()
+    params: list[tuple[str, str]] = []
+    for name in ("q", "status", "sort", "cursor"):
+        if getattr(args, name) is not None:
+            params.append((name, getattr(args, name)))
+    params += [("priority", value) for value in args.priority or []]
+    params += [("tag", value) for value in args.tag or []]
+    for name in ("due_after", "due_before"):
+        if getattr(args, name):
+            params.append((name, read_time(getattr(args, name), server.zone)))
+    if args.overdue:
+        params.append(("overdue", "true"))
+    params.append(("limit", str(args.limit)))
+    page = server.request("GET", "/tasks", params=params)
+    if args.json:
+        print(json.dumps(page, indent=2), file=io.out)
+        return 0
+    if not page["items"]:
+        print("No tasks match.", file=io.out)
+        return 0
+    print(table(page["items"], server.zone, datetime.now(server.zone)), file=io.out)
+    footer = f"{len(page['items'])} of {page['total']} tasks"
+    if page["next_cursor"]:
+        footer += f"; next page: --cursor {page['next_cursor']}"
+    print(footer, file=io.out)
+    return 0
+
+
+def _done(args: argparse.Namespace, io: Io) -> int:
+    server = _server()
+    task = server.request("POST", f"/tasks/{_resolve(server, args.id)}/complete")
+    return _show(io, server, "Completed", task)
+
+
+def _reopen(args: argparse.Namespace, io: Io) -> int:
+    server = _server()
+    task = server.request("POST", f"/tasks/{_resolve(server, args.id)}/reopen")
+    return _show(io, server, "Reopened", task)
+
+
+def _rm(args: argparse.Namespace, io: Io) -> int:
+    server = _server()
+    task_id = _resolve(server, args.id)
+    task = server.request("GET", f"/tasks/{task_id}")
+    server.request("DELETE", f"/tasks/{task_id}", params={"scope": "series" if args.series else "one"})
+    scope = " and the rest of its series" if args.series else ""
+    print(f"Deleted {task_id[:SHORT_ID]} \u201c{task['title']}\u201d{scope}", file=io.out)
+    return 0
+
+
+def _edit(args: argparse.Namespace, io: Io) -> int:
+    server = _server()
+    body: dict[str, Any] = {}
+    if args.title is not None:
+        body["title"] = args.title
+    if args.description is not None:
+        body["description"] = args.description
+    if args.priority:
+        body["priority"] = args.priority
+    if args.no_tags:
+        body["tags"] = []
+    elif args.tag:
+        body["tags"] = args.tag
+    if args.no_due:
+        body["due_at"] = None
+    elif args.due:
+        body["due_at"] = read_time(args.due, server.zone)
+    if args.repeat:
+        body["recurrence"] = args.repeat
+    if args.no_remind:
+        body["reminder_minutes_before"] = None
+    elif args.remind is not None:
+        body["reminder_minutes_before"] = args.remind
+    if not body:
+        raise ClientError("nothing to change; give at least one of --title, --priority, --tag, --due, …")
+    headers = {"If-Match": str(args.if_version)} if args.if_version is not None else {}
+    task = server.request("PATCH", f"/tasks/{_resolve(server, args.id)}", json=body, headers=headers)
+    return _show(io, server, "Updated", task)
+
+
+def _show(io: Io, server: Server, verb: str, task: dict[str, Any]) -> int:
+    print(f"{verb} {task['id'][:SHORT_ID]} \u201c{task['title']}\u201d", file=io.out)
+    print(table([task], server.zone, datetime.now(server.zone)), file=io.out)
+    return 0
+
+
+def _server() -> Server:
+    credentials = Credentials.load()
+    return Server(credentials.server, credentials.token)
+
+
+def _resolve(server: Server, given: str) -> str:
+    """A full task id from a full id or the short id the tables show (a unique prefix)."""
+    given = given.strip().lower()
+    if _FULL_ID.match(given):
+        return given
+    if len(given) < 4 or not re.fullmatch(r"[0-9a-f-]+", given):
+        raise ClientError(f"{given!r} is not a task id; use the ID column of `doable tasks list`")
+    matches: list[str] = []
+    cursor: str | None = None
+    while True:
+        params = {"status": "all", "limit": str(LIMIT_MAX), "sort": "created_at"}
+        page = server.request("GET", "/tasks", params={**params, **({"cursor": cursor} if cursor else {})})
+        matches += [task["id"] for task in page["items"] if task["id"].startswith(given)]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    if not matches:
+        raise ClientError(f"no task with an id starting {given!r}")
+    if len(matches) > 1:
+        raise ClientError(f"{given!r} is the start of {len(matches)} task ids; give more characters")
+    return matches[0]
+
+
+# --- arguments ----------------------------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="doable tasks",
+        description="Your tasks on a Doable server: sign in once with `login`, then add, list, edit, done.",
+    )
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    login = commands.add_parser("login", help="sign in to a server and store the token")
+    login.add_argument("--server", required=True, help="e.g. http://localhost:8080")
+    login.add_argument("--email")
+    login.add_argument("--password", help="or $DOABLE_PASSWORD, or typed at the prompt")
+    login.add_argument("--register", action="store_true", help="create the account first")
+    login.add_argument("--name", help="with --register")
+    login.add_argument("--timezone", help="with --register, an IANA name such as Europe/Paris")
+    login.set_defaults(run=_login)
+
+    commands.add_parser("logout", help="forget the stored token").set_defaults(run=_logout)
+
+    add = commands.add_parser("add", help="add a task")
+    add.add_argument("title", nargs="+")
+    add.add_argument("--description", "-d")
+    add.add_argument("--priority", "-p", choices=PRIORITIES)
+    add.add_argument("--tag", "-t", action="append", help="repeat for several tags")
+    add.add_argument("--due", help="'2026-12-01 09:00', 'tomorrow 9am', 'friday 3pm' or RFC 3339")
+    add.add_argument("--repeat", choices=RECURRENCES)
+    add.add_argument("--remind", type=int, metavar="MINUTES", help="minutes before the due time")
+    add.set_defaults(run=_add)
+
+    listing = commands.add_parser("list", aliases=["ls"], help="list, search, filter and sort tasks")
+    listing.add_argument("--q", help="words to find in title, description and tags")
+    listing.add_argument("--status", choices=("open", "completed", "all"))
+    listing.add_argument("--priority", "-p", action="append", choices=PRIORITIES, help="any of; repeatable")
+    listing.add_argument("--tag", "-t", action="append", help="all of; repeatable")
+    listing.add_argument("--due-after", dest="due_after")
+    listing.add_argument("--due-before", dest="due_before")
+    listing.add_argument("--overdue", action="store_true")
+    listing.add_argument("--sort", choices=SORTS, help="default -created_at")
+    listing.add_argument("--limit", type=int, default=50, help=f"1 to {LIMIT_MAX}")
+    listing.add_argument("--cursor", help="the next page, as the footer of the previous one says")
+    listing.add_argument("--json", action="store_true", help="print the API's JSON instead of a table")
+    listing.set_defaults(run=_list)
+
+    done = commands.add_parser("done", help="complete a task")
+    done.add_argument("id", help="the ID column of the list, or a full task id")
+    done.set_defaults(run=_done)
+
+    reopen = commands.add_parser("reopen", help="reopen a completed task")
+    reopen.add_argument("id")
+    reopen.set_defaults(run=_reopen)
+
+    rm = commands.add_parser("rm", help="delete a task")
+    rm.add_argument("id")
+    rm.add_argument("--series", action="store_true", help="also cancel the rest of a recurring series")
+    rm.set_defaults(run=_rm)
+
+    edit = commands.add_parser("edit", help="change some fields of a task")
+    edit.add_argument("id")
+    edit.add_argument("--title")
+    edit.add_argument("--description", "-d")
+    edit.add_argument("--priority", "-p", choices=PRIORITIES)
+    edit.add_argument("--tag", "-t", action="append", help="replaces the tags; repeatable")
+    edit.add_argument("--no-tags", action="store_true")
+    edit.add_argument("--due")
+    edit.add_argument("--no-due", action="store_true")
+    edit.add_argument("--repeat", choices=RECURRENCES)
+    edit.add_argument("--remind", type=int, metavar="MINUTES")
+    edit.add_argument("--no-remind", action="store_true")
+    edit.add_argument("--if-version", type=int, help="refuse if the task changed since this version")
+    edit.set_defaults(run=_edit)
+    return root
+
+
+def main(argv: Sequence[str] | None = None, io: Io | None = None) -> int:
+    io = io or Io(sys.stdout, sys.stderr, getpass.getpass)
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args, io))
+    except ClientError as error:
+        print(f"error: {error}", file=io.err)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
