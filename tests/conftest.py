@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import subprocess
 import sys
 import threading
@@ -14,7 +16,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from doable.config import REPO_ROOT, Settings
-from doable.stack import DAPR_BIN, Stack
+from doable.stack import CACHE, DAPR_BIN, Stack
 
 TEST_STATE = REPO_ROOT / ".doable" / "test"
 
@@ -27,8 +29,27 @@ def pytest_report_header() -> str:
     return f"daprd {version} ({daprd}); Dapr scheduler from the same build"
 
 
+TRACE_FILE = TEST_STATE / "traces.jsonl"
+
+
 @pytest.fixture(scope="session")
-def local_stack() -> Iterator[Stack]:
+def stack_lock() -> Iterator[None]:
+    """One local stack per machine: its ports are fixed, so concurrent test sessions take turns."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with (CACHE / "stack.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("another test session holds the local stack; waiting for it", file=sys.stderr)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture(scope="session")
+def local_stack(stack_lock: None) -> Iterator[Stack]:
+    # Every function of the stack inherits this and writes its spans to one JSON-lines file.
+    TRACE_FILE.unlink(missing_ok=True)
+    os.environ["DOABLE_TRACE_FILE"] = str(TRACE_FILE)
     stack = Stack(TEST_STATE, "doable_test", fresh=True, progress=lambda line: print(line, file=sys.stderr))
     try:
         stack.start()

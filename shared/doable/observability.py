@@ -1,14 +1,34 @@
-"""Logs, metrics and trace context shared by every function: JSON logs, Prometheus series, traceparent."""
+"""Logs, metrics and traces shared by every function: JSON logs, Prometheus series, OpenTelemetry spans.
+
+Trace context travels as W3C `traceparent`: in HTTP headers through the gateway and Dapr, and in
+each CloudEvent's `traceparent` attribute through Kafka, so one request's spans share a trace id
+from the gateway to the audit row. Spans go to a JSON-lines file (DOABLE_TRACE_FILE) and, when an
+OTLP endpoint is configured and its exporter installed, to an OpenTelemetry collector.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
-import secrets
 import sys
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    SimpleSpanProcessor,
+    SpanExporter,
+    SpanExportResult,
+)
+from opentelemetry.trace import SpanKind
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
@@ -38,14 +58,92 @@ def metrics_text() -> bytes:
     return generate_latest(registry)
 
 
-def new_traceparent(parent: str | None = None) -> str:
-    """A W3C traceparent continuing `parent`'s trace with a new span id, or starting a new trace."""
-    trace_id = None
-    if parent:
-        parts = parent.split("-")
-        if len(parts) == 4 and len(parts[1]) == 32:
-            trace_id = parts[1]
-    return f"00-{trace_id or secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+_propagator = TraceContextTextMapPropagator()
+_tracing_lock = threading.Lock()
+_tracing_service: str | None = None
+
+
+class JsonLinesSpanExporter(SpanExporter):
+    """One JSON object per finished span, appended to a file several processes may share."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        lines = []
+        for span in spans:
+            context = span.get_span_context()
+            lines.append(
+                json.dumps(
+                    {
+                        "trace_id": f"{context.trace_id:032x}",
+                        "span_id": f"{context.span_id:016x}",
+                        "parent_id": f"{span.parent.span_id:016x}" if span.parent else None,
+                        "name": span.name,
+                        "kind": span.kind.name,
+                        "service": span.resource.attributes.get("service.name"),
+                        "start": span.start_time,
+                        "end": span.end_time,
+                        "attributes": dict(span.attributes or {}),
+                    }
+                )
+            )
+        with self.path.open("a") as out:  # O_APPEND: whole lines from concurrent writers do not interleave
+            out.write("\n".join(lines) + "\n")
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        pass
+
+
+def configure_tracing(service: str) -> None:
+    """Installs the process's tracer provider once; the first function to ask names the service."""
+    global _tracing_service
+    with _tracing_lock:
+        if _tracing_service is not None:
+            return
+        _tracing_service = service
+        provider = TracerProvider(resource=Resource.create({"service.name": f"doable-{service}"}))
+        trace_file = os.environ.get("DOABLE_TRACE_FILE")
+        if trace_file:
+            provider.add_span_processor(SimpleSpanProcessor(JsonLinesSpanExporter(Path(trace_file))))
+        if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+            try:
+                from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+            except ImportError:
+                logging.getLogger(__name__).warning(
+                    "OTEL_EXPORTER_OTLP_ENDPOINT is set but the OTLP exporter package is not installed"
+                )
+            else:
+                provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        trace.set_tracer_provider(provider)
+
+
+@contextmanager
+def span(
+    name: str,
+    parent: str | None,
+    kind: SpanKind = SpanKind.INTERNAL,
+    attributes: dict[str, str] | None = None,
+) -> Iterator[trace.Span]:
+    """A span continuing the trace of `parent` (a traceparent), current for logs and outgoing calls."""
+    parent_context = _propagator.extract({"traceparent": parent}) if parent else None
+    tracer = trace.get_tracer("doable")
+    with tracer.start_as_current_span(
+        name, context=parent_context, kind=kind, attributes=attributes
+    ) as current:
+        token = traceparent_var.set(current_traceparent())
+        try:
+            yield current
+        finally:
+            traceparent_var.reset(token)
+
+
+def current_traceparent() -> str | None:
+    carrier: dict[str, str] = {}
+    _propagator.inject(carrier)
+    return carrier.get("traceparent")
 
 
 class JsonFormatter(logging.Formatter):

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from doable.adapters.inprocess import InProcessJobs
 from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.events import Context, Event, EventType
 from doable.domain.model import User
@@ -23,9 +22,25 @@ UoW = Callable[[], UnitOfWork]
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 
 
+class RecordedJobs:
+    """The job port as a ledger: these tests run at a fixed past NOW, so a real timer would fire at once."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, tuple[datetime, dict[str, Any]]] = {}
+
+    def schedule(self, name: str, due_at: datetime, data: dict[str, Any]) -> None:
+        self.jobs[name] = (due_at, data)
+
+    def cancel(self, name: str) -> None:
+        self.jobs.pop(name, None)
+
+    def pending(self) -> list[str]:
+        return sorted(self.jobs)
+
+
 @pytest.fixture
-def jobs() -> InProcessJobs:
-    return InProcessJobs()  # nothing delivers: scheduled jobs stay pending for inspection
+def jobs() -> RecordedJobs:
+    return RecordedJobs()
 
 
 def full_events(published: list[Event]) -> list[Event]:
@@ -37,7 +52,7 @@ def run(uow: UoW, consumer: str, effect: Callable[[UnitOfWork, Event], None], ev
 
 
 def test_completing_the_current_instance_spawns_the_next_once(
-    uow: UoW, user: User, published: list[Event], jobs: InProcessJobs
+    uow: UoW, user: User, published: list[Event], jobs: RecordedJobs
 ) -> None:
     ctx = Context(user.id)
     first = tasks.create_task(
@@ -72,7 +87,7 @@ def test_completing_the_current_instance_spawns_the_next_once(
 
 
 def test_the_due_time_passing_spawns_the_next_and_overdue_series_resume_in_the_future(
-    uow: UoW, user: User, published: list[Event], jobs: InProcessJobs
+    uow: UoW, user: User, published: list[Event], jobs: RecordedJobs
 ) -> None:
     ctx = Context(user.id)
     first = tasks.create_task(
@@ -96,7 +111,7 @@ def test_the_due_time_passing_spawns_the_next_and_overdue_series_resume_in_the_f
 
 
 def test_deleting_the_series_deactivates_it_and_cancels_its_job(
-    uow: UoW, user: User, published: list[Event], jobs: InProcessJobs
+    uow: UoW, user: User, published: list[Event], jobs: RecordedJobs
 ) -> None:
     ctx = Context(user.id)
     first = tasks.create_task(
@@ -113,7 +128,7 @@ def test_deleting_the_series_deactivates_it_and_cancels_its_job(
 
 
 def test_reminder_jobs_follow_the_task(
-    uow: UoW, user: User, published: list[Event], jobs: InProcessJobs
+    uow: UoW, user: User, published: list[Event], jobs: RecordedJobs
 ) -> None:
     ctx = Context(user.id)
     task = tasks.create_task(
@@ -133,6 +148,9 @@ def test_reminder_jobs_follow_the_task(
     )  # already past: fires now
     run(uow, "fire-reminder", remind, full_events(published)[-1])
     assert jobs.pending() == [reminders.job_name(task.id)]
+    assert jobs.jobs[reminders.job_name(task.id)][0] == NOW, (
+        "a passed reminder for a task not yet due fires now"
+    )
     tasks.complete_task(uow(), ctx, task.id, now=NOW)
     run(uow, "fire-reminder", remind, full_events(published)[-1])
     assert jobs.pending() == []

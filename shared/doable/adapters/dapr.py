@@ -37,13 +37,18 @@ class DaprSidecar:
         except httpx.HTTPError:
             return False
 
-    def publish(self, pubsub: str, topic: str, partition_key: str, payload: str) -> None:
+    def publish(
+        self, pubsub: str, topic: str, partition_key: str, payload: str, traceparent: str | None
+    ) -> None:
+        headers = {"content-type": "application/cloudevents+json"}
+        if traceparent:
+            headers["traceparent"] = traceparent  # the sidecar's spans join the request's trace
         try:
             response = self.client.post(
                 f"/v1.0/publish/{pubsub}/{topic}",
                 params={"metadata.partitionKey": partition_key},
                 content=payload,
-                headers={"content-type": "application/cloudevents+json"},
+                headers=headers,
             )
         except httpx.HTTPError as error:
             raise PublishFailed(f"sidecar unreachable while publishing to {topic}: {error!r}") from error
@@ -122,8 +127,8 @@ class DaprPublisher:
         self.sidecar = sidecar
         self.pubsub = pubsub
 
-    def publish(self, topic: str, partition_key: str, payload: str) -> None:
-        self.sidecar.publish(self.pubsub, topic, partition_key, payload)
+    def publish(self, topic: str, partition_key: str, payload: str, traceparent: str | None = None) -> None:
+        self.sidecar.publish(self.pubsub, topic, partition_key, payload, traceparent)
 
 
 class DaprSecretStore:

@@ -40,7 +40,7 @@ class InProcessBus:
     def subscribe(self, topic: str, app_id: str) -> None:
         self.subscriptions.setdefault(topic, []).append(app_id)
 
-    def publish(self, topic: str, partition_key: str, payload: str) -> None:
+    def publish(self, topic: str, partition_key: str, payload: str, traceparent: str | None = None) -> None:
         self._queue.put((topic, payload))
 
     def drain(self, timeout: float = 10.0) -> None:

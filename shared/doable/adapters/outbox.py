@@ -8,11 +8,13 @@ import threading
 from collections.abc import Sequence
 from datetime import timedelta
 
+from opentelemetry.trace import SpanKind
 from sqlalchemy import Engine
 
 from doable.adapters.repositories import Outbox
 from doable.domain.events import Event
 from doable.domain.model import utcnow
+from doable.observability import current_traceparent, span
 from doable.services.ports import EventPublisher, PublishFailed
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,15 @@ class OutboxDispatcher:
             published: list[str] = []
             for event in batch:
                 try:
-                    self.publisher.publish(event.topic.value, event.partition_key, event.to_json())
+                    with span(
+                        f"publish {event.topic}",
+                        event.traceparent,
+                        SpanKind.PRODUCER,
+                        {"doable.event_id": event.id, "doable.event_type": event.type},
+                    ):
+                        self.publisher.publish(
+                            event.topic.value, event.partition_key, event.to_json(), current_traceparent()
+                        )
                     published.append(event.id)
                 except PublishFailed as error:
                     log.warning("event %s left for the outbox relay: %s", event.id, error)

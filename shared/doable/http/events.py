@@ -14,12 +14,13 @@ from typing import Any
 
 import flask
 from flask import Response
+from opentelemetry.trace import SpanKind
 
 from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.events import Event, InvalidEvent
 from doable.http.function import HttpFunction, Request
 from doable.http.problem import json_response
-from doable.observability import DEAD_LETTERS, EVENTS_CONSUMED
+from doable.observability import DEAD_LETTERS, EVENTS_CONSUMED, span
 from doable.services.consumers import Effect, Outcome, consume, dead_letter
 
 log = logging.getLogger(__name__)
@@ -101,9 +102,17 @@ class EventFunction(HttpFunction):
         if self.effect is None or (self.accepts is not None and event.type not in self.accepts):
             outcome = Outcome.IGNORED
         else:
-            outcome = consume(uow, self.name, event, self.effect)
-            if outcome is Outcome.PROCESSED and self.after is not None:
-                self.after(request, event)
+            # The consumer's span continues the trace of the request that caused the event.
+            with span(
+                f"{self.name} consume {event.type}",
+                event.traceparent,
+                SpanKind.CONSUMER,
+                {"doable.event_id": event.id, "doable.correlation_id": event.correlation_id},
+            ) as current:
+                outcome = consume(uow, self.name, event, self.effect)
+                current.set_attribute("doable.outcome", outcome.value)
+                if outcome is Outcome.PROCESSED and self.after is not None:
+                    self.after(request, event)
         EVENTS_CONSUMED.labels(self.name, event.type, outcome).inc()
         return json_response({"status": "SUCCESS", "outcome": outcome})
 

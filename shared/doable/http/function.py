@@ -17,6 +17,7 @@ from typing import Any
 
 import flask
 from flask import Response
+from opentelemetry.trace import SpanKind
 
 from doable.bootstrap import Container, container
 from doable.domain.errors import DomainError, Unauthorized
@@ -26,13 +27,15 @@ from doable.http.problem import from_error, json_response, problem
 from doable.observability import (
     HTTP_LATENCY,
     HTTP_REQUESTS,
+    configure_tracing,
     correlation_id_var,
+    current_traceparent,
     metrics_text,
-    new_traceparent,
-    traceparent_var,
+    span,
 )
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("doable.access")  # one line per request, with trace and correlation ids
 CORRELATION_HEADER = "X-Correlation-ID"
 _CORRELATION = re.compile(r"^[\w.\-:]{1,64}$")
 
@@ -136,18 +139,30 @@ class HttpFunction:
             return probe
         started = time.perf_counter()
         app = container()
+        configure_tracing(self.name)
         correlation_id = raw.headers.get(CORRELATION_HEADER, "")
         if not _CORRELATION.match(correlation_id):
             correlation_id = new_id()
-        traceparent = new_traceparent(raw.headers.get("traceparent"))
         correlation_token = correlation_id_var.set(correlation_id)
-        trace_token = traceparent_var.set(traceparent)
-        template = "unmatched"
+        attributes = {"doable.function": self.name, "doable.correlation_id": correlation_id}
         try:
-            response, template = self._dispatch(raw, app, correlation_id, traceparent)
+            with span(
+                f"{self.name} {raw.method}", raw.headers.get("traceparent"), SpanKind.SERVER, attributes
+            ) as server_span:
+                traceparent = current_traceparent() or ""
+                response, template = self._dispatch(raw, app, correlation_id, traceparent)
+                server_span.update_name(f"{self.name} {raw.method} {template}")
+                server_span.set_attribute("http.route", template)
+                server_span.set_attribute("http.response.status_code", response.status_code)
+                access_log.info(
+                    "%s %s %d %.1fms",
+                    raw.method,
+                    raw.path,
+                    response.status_code,
+                    (time.perf_counter() - started) * 1000,
+                )
         finally:
             correlation_id_var.reset(correlation_token)
-            traceparent_var.reset(trace_token)
         response.headers[CORRELATION_HEADER] = correlation_id
         response.headers.setdefault("traceparent", traceparent)
         HTTP_REQUESTS.labels(self.name, template, str(response.status_code)).inc()

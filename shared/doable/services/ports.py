@@ -11,7 +11,7 @@ class PublishFailed(Exception):
 
 
 class EventPublisher(Protocol):
-    def publish(self, topic: str, partition_key: str, payload: str) -> None:
+    def publish(self, topic: str, partition_key: str, payload: str, traceparent: str | None = None) -> None:
         """Publishes one structured-mode CloudEvent (JSON text); raises PublishFailed."""
 
 
