@@ -6,10 +6,18 @@ from flask import Response, send_from_directory
 
 from doable.http.function import HttpFunction, Request
 from doable.http.gateway import forward
+from doable.http.openapi import document
+from doable.http.problem import json_response
 
 STATIC = Path(__file__).resolve().parent / "static"
+OPENAPI = document()
 
 function = HttpFunction("web", public=True)
+
+
+@function.get("/api/openapi.json", auth=False)
+def openapi(request: Request) -> Response:
+    return json_response(OPENAPI)
 
 
 @function.route("*", "/api/{rest*}", auth=False)

@@ -1,0 +1,463 @@
+"""The public API as an OpenAPI 3.1 document, built from the domain's enums and limits so it cannot drift."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from doable import __version__
+from doable.domain.model import DESCRIPTION_MAX, REMINDER_MAX_MINUTES, TAG_MAX, TAGS_MAX, TITLE_MAX, Priority
+from doable.domain.query import LIMIT_DEFAULT, LIMIT_MAX, SORTS, STATUSES
+from doable.domain.recurrence import Recurrence
+
+TIME = {"type": "string", "format": "date-time"}
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _problems(*statuses: int) -> dict[str, Any]:
+    titles = {
+        400: "Malformed JSON",
+        401: "Missing or invalid token",
+        404: "Not found (or another user's)",
+        409: "Conflict",
+        412: "Stale If-Match version",
+        413: "Body too large",
+        415: "Not JSON",
+        422: "Invalid input, field by field",
+    }
+    return {
+        str(status): {
+            "description": titles[status],
+            "content": {"application/problem+json": {"schema": _ref("Problem")}},
+        }
+        for status in statuses
+    }
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}
+WRITE_ERRORS = (400, 401, 413, 415, 422)
+
+
+def _task_input(required: list[str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": required,
+        "properties": {
+            "title": {"type": "string", "minLength": 1, "maxLength": TITLE_MAX},
+            "description": {"type": ["string", "null"], "maxLength": DESCRIPTION_MAX},
+            "priority": {"enum": [p.value for p in Priority], "default": Priority.MEDIUM.value},
+            "tags": {
+                "type": "array",
+                "maxItems": TAGS_MAX,
+                "items": {"type": "string", "maxLength": TAG_MAX},
+                "description": "normalised to lower case",
+            },
+            "due_at": {**NULLABLE_TIME, "description": "RFC 3339 with an offset"},
+            "recurrence": {"enum": [r.value for r in Recurrence], "description": "needs due_at"},
+            "reminder_minutes_before": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "maximum": REMINDER_MAX_MINUTES,
+                "description": "needs due_at",
+            },
+        },
+    }
+
+
+def _query(name: str, schema: dict[str, Any], description: str, explode: bool = False) -> dict[str, Any]:
+    parameter = {"name": name, "in": "query", "schema": schema, "description": description}
+    if explode:
+        parameter.update(style="form", explode=True)
+    return parameter
+
+
+def document() -> dict[str, Any]:
+    auth = [{"bearer": []}]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Doable",
+            "version": __version__,
+            "description": "Multi-user task manager. Errors are RFC 9457 problem details.",
+        },
+        "servers": [{"url": "/api"}],
+        "security": auth,
+        "paths": {
+            "/auth/register": {
+                "post": {
+                    "operationId": "register",
+                    "security": [],
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["email", "password"],
+                            "properties": {
+                                "email": {"type": "string", "format": "email"},
+                                "password": {"type": "string", "minLength": 8},
+                                "name": {"type": "string"},
+                                "timezone": {"type": "string"},
+                            },
+                        }
+                    ),
+                    "responses": {"201": _json(_ref("Session"), "Registered"), **_problems(400, 409, 422)},
+                }
+            },
+            "/auth/login": {
+                "post": {
+                    "operationId": "login",
+                    "security": [],
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["email", "password"],
+                            "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
+                        }
+                    ),
+                    "responses": {"200": _json(_ref("Session")), **_problems(400, 401, 422)},
+                }
+            },
+            "/me": {
+                "get": {"operationId": "me", "responses": {"200": _json(_ref("User")), **_problems(401)}},
+                "patch": {
+                    "operationId": "updateMe",
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "properties": {
+                                "name": {"type": "string"},
+                                "timezone": {"type": "string"},
+                                "webhook_url": {"type": ["string", "null"], "format": "uri"},
+                            },
+                        }
+                    ),
+                    "responses": {"200": _json(_ref("User")), **_problems(*WRITE_ERRORS)},
+                },
+            },
+            "/tasks": {
+                "post": {
+                    "operationId": "createTask",
+                    "requestBody": _body(_task_input(["title"])),
+                    "responses": {"201": _json(_ref("Task"), "Created"), **_problems(*WRITE_ERRORS)},
+                },
+                "get": {
+                    "operationId": "listTasks",
+                    "parameters": [
+                        _query(
+                            "q",
+                            {"type": "string", "maxLength": 200},
+                            "whole words and word prefixes of title, description and tags; best match first",
+                        ),
+                        _query("status", {"enum": list(STATUSES), "default": "all"}, "task status"),
+                        _query(
+                            "priority",
+                            {"type": "array", "items": {"enum": [p.value for p in Priority]}},
+                            "any of",
+                            explode=True,
+                        ),
+                        _query("tag", {"type": "array", "items": {"type": "string"}}, "all of", explode=True),
+                        _query("due_after", TIME, "due_at at or after this instant"),
+                        _query("due_before", TIME, "due_at before this instant"),
+                        _query("overdue", {"type": "boolean"}, "open and past due"),
+                        _query(
+                            "sort",
+                            {"enum": list(SORTS)},
+                            "default -created_at; undated tasks last for due_at",
+                        ),
+                        _query(
+                            "limit",
+                            {"type": "integer", "minimum": 1, "maximum": LIMIT_MAX, "default": LIMIT_DEFAULT},
+                            "page size",
+                        ),
+                        _query("cursor", {"type": "string"}, "next_cursor of the previous page"),
+                    ],
+                    "responses": {"200": _json(_ref("TaskPage")), **_problems(401, 422)},
+                },
+            },
+            "/tasks/{task_id}": {
+                "parameters": [TASK_ID],
+                "get": {
+                    "operationId": "getTask",
+                    "responses": {"200": _json(_ref("Task")), **_problems(401, 404)},
+                },
+                "patch": {
+                    "operationId": "updateTask",
+                    "parameters": [
+                        {
+                            "name": "If-Match",
+                            "in": "header",
+                            "schema": {"type": "string"},
+                            "description": "the version last seen; 412 if the task moved on",
+                        }
+                    ],
+                    "requestBody": _body(_task_input([])),
+                    "responses": {"200": _json(_ref("Task")), **_problems(*WRITE_ERRORS, 404, 412)},
+                },
+                "delete": {
+                    "operationId": "deleteTask",
+                    "parameters": [
+                        _query(
+                            "scope",
+                            {"enum": ["one", "series"], "default": "one"},
+                            "series also deletes the series' open instances from this one on",
+                        )
+                    ],
+                    "responses": {"204": {"description": "Deleted"}, **_problems(401, 404, 422)},
+                },
+            },
+            "/tasks/{task_id}/complete": {
+                "parameters": [TASK_ID],
+                "post": {
+                    "operationId": "completeTask",
+                    "responses": {"200": _json(_ref("Task")), **_problems(401, 404)},
+                },
+            },
+            "/tasks/{task_id}/reopen": {
+                "parameters": [TASK_ID],
+                "post": {
+                    "operationId": "reopenTask",
+                    "responses": {"200": _json(_ref("Task")), **_problems(401, 404)},
+                },
+            },
+            "/tasks/{task_id}/history": {
+                "parameters": [TASK_ID],
+                "get": {
+                    "operationId": "taskHistory",
+                    "responses": {
+                        "200": _json({"type": "array", "items": _ref("AuditEntry")}),
+                        **_problems(401, 404),
+                    },
+                },
+            },
+            "/tags": {
+                "get": {
+                    "operationId": "tags",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {"tag": {"type": "string"}, "count": {"type": "integer"}},
+                                },
+                            }
+                        ),
+                        **_problems(401),
+                    },
+                }
+            },
+            "/notifications": {
+                "get": {
+                    "operationId": "notifications",
+                    "parameters": [_query("unread", {"type": "boolean"}, "unread only")],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "items": {"type": "array", "items": _ref("Notification")},
+                                    "unread": {"type": "integer"},
+                                },
+                            }
+                        ),
+                        **_problems(401),
+                    },
+                }
+            },
+            "/chat": {
+                "post": {
+                    "operationId": "chat",
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["message"],
+                            "properties": {
+                                "message": {"type": "string"},
+                                "conversation_id": {"type": ["string", "null"]},
+                            },
+                        }
+                    ),
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "conversation_id": {"type": "string"},
+                                    "reply": {"type": "string"},
+                                    "tasks": {"type": "array", "items": _ref("Task")},
+                                },
+                            }
+                        ),
+                        **_problems(*WRITE_ERRORS),
+                    },
+                }
+            },
+            "/chat/{conversation_id}": {
+                "get": {
+                    "operationId": "conversation",
+                    "parameters": [
+                        {
+                            "name": "conversation_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {"200": _json({"type": "object"}), **_problems(401, 404)},
+                }
+            },
+            "/mcp": {
+                "post": {
+                    "operationId": "mcp",
+                    "description": "Model Context Protocol, streamable HTTP: the task tools",
+                    "requestBody": _body({"type": "object"}),
+                    "responses": {"200": _json({"type": "object"})},
+                }
+            },
+            "/notifications/{notification_id}/read": {
+                "post": {
+                    "operationId": "readNotification",
+                    "parameters": [
+                        {
+                            "name": "notification_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {"200": _json(_ref("Notification")), **_problems(401, 404)},
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "schemas": {
+                "Task": {
+                    "type": "object",
+                    "required": list(TASK_FIELDS),
+                    "properties": {
+                        "id": {"type": "string"},
+                        "title": {"type": "string"},
+                        "description": {"type": "string"},
+                        "priority": {"enum": [p.value for p in Priority]},
+                        "tags": {"type": "array", "items": {"type": "string"}},
+                        "status": {"enum": ["open", "completed"]},
+                        "due_at": NULLABLE_TIME,
+                        "recurrence": {"enum": [r.value for r in Recurrence]},
+                        "reminder_minutes_before": {"type": ["integer", "null"]},
+                        "reminder_at": NULLABLE_TIME,
+                        "series_id": {"type": ["string", "null"]},
+                        "created_at": TIME,
+                        "updated_at": TIME,
+                        "completed_at": NULLABLE_TIME,
+                        "version": {"type": "integer"},
+                    },
+                },
+                "TaskPage": {
+                    "type": "object",
+                    "required": ["items", "next_cursor", "total"],
+                    "properties": {
+                        "items": {"type": "array", "items": _ref("Task")},
+                        "next_cursor": {"type": ["string", "null"]},
+                        "total": {"type": "integer"},
+                    },
+                },
+                "User": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "email": {"type": "string"},
+                        "name": {"type": "string"},
+                        "timezone": {"type": "string"},
+                        "webhook_url": {"type": ["string", "null"]},
+                        "created_at": TIME,
+                    },
+                },
+                "Session": {
+                    "type": "object",
+                    "required": ["user", "token"],
+                    "properties": {"user": _ref("User"), "token": {"type": "string"}},
+                },
+                "Notification": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "kind": {"enum": ["reminder", "completed"]},
+                        "task_id": {"type": "string"},
+                        "title": {"type": "string"},
+                        "body": {"type": "string"},
+                        "created_at": TIME,
+                        "read_at": NULLABLE_TIME,
+                    },
+                },
+                "AuditEntry": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "event_id": {"type": "string"},
+                        "action": {"type": "string"},
+                        "at": TIME,
+                        "recorded_at": TIME,
+                        "user_id": {"type": "string"},
+                        "correlation_id": {"type": "string"},
+                        "task": {"type": ["object", "null"]},
+                        "changes": {},
+                    },
+                },
+                "Problem": {
+                    "type": "object",
+                    "required": ["title", "status", "detail"],
+                    "properties": {
+                        "type": {"type": "string"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "detail": {"type": "string"},
+                        "correlation_id": {"type": "string"},
+                        "errors": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "field": {"type": "string"},
+                                    "rule": {"type": "string"},
+                                    "message": {"type": "string"},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    }
+
+
+TASK_FIELDS = (
+    "id",
+    "title",
+    "description",
+    "priority",
+    "tags",
+    "status",
+    "due_at",
+    "recurrence",
+    "reminder_minutes_before",
+    "reminder_at",
+    "series_id",
+    "created_at",
+    "updated_at",
+    "completed_at",
+    "version",
+)
