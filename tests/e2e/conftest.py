@@ -24,7 +24,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--lang=en-GB",  # date and time inputs follow the browser's language, like the page's locale below
 ]
 TIMEZONE = "Europe/Berlin"
 DESKTOP = {"width": 1280, "height": 800}

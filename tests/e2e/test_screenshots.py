@@ -75,6 +75,11 @@ def seed(user: User) -> dict[str, str]:
         json={"description": "Revenue, hiring plan, roadmap.", "tags": ["work", "q4"]},
         headers={"If-Match": '"1"'},
     )
+    user.api.patch(
+        f"/api/tasks/{slides['id']}",
+        json={"due_at": at(hours=6), "reminder_minutes_before": 60},
+        headers={"If-Match": '"2"'},
+    )
     user.api.post(f"/api/tasks/{plants['id']}/complete")
     return {"rent": rent["id"], "slides": slides["id"]}
 
@@ -92,9 +97,8 @@ def test_main_screens(browser: Browser, embedded_url: str, shots: Path) -> None:
 
     sign_in(page, user)
     page.goto("/")
-    expect(page.locator(".task-list .task")).to_have_count(
-        7
-    )  # the completed weekly task has its next occurrence
+    open_tasks = page.locator(".task-list .task")
+    expect(open_tasks).to_have_count(7)  # the completed weekly task already has its next occurrence
     expect(page.get_by_role("button", name="Notifications, 2 unread")).to_be_visible(timeout=15_000)
     page.locator(".toast").evaluate_all("toasts => toasts.forEach(t => t.remove())")
     page.screenshot(path=shots / "list.png")
@@ -111,7 +115,7 @@ def test_main_screens(browser: Browser, embedded_url: str, shots: Path) -> None:
     page.keyboard.press("Escape")
 
     page.goto(f"/tasks/{ids['slides']}/history")
-    expect(page.locator(".timeline-item")).to_have_count(2)
+    expect(page.locator(".timeline-item")).to_have_count(3)
     page.screenshot(path=shots / "history.png")
 
     page.goto("/")
@@ -137,9 +141,7 @@ def test_main_screens(browser: Browser, embedded_url: str, shots: Path) -> None:
     mobile = open_page(browser, embedded_url, MOBILE)
     sign_in(mobile, user)
     mobile.goto("/")
-    expect(mobile.locator(".task-list .task")).to_have_count(
-        7
-    )  # the completed weekly task has its next occurrence
+    expect(mobile.locator(".task-list .task")).to_have_count(8)  # with the flights the assistant added
     mobile.screenshot(path=shots / "mobile.png", full_page=True)
     mobile.context.close()
     user.api.close()

@@ -2,6 +2,7 @@
 import { api } from "../api.js";
 import { h, replace } from "../dom.js";
 import { icon } from "../icons.js";
+import { user } from "../session.js";
 import { describeMinutes, formatDateTime, relative } from "../time.js";
 
 const ACTIONS = {
@@ -24,6 +25,17 @@ function show(name, value) {
   return String(value);
 }
 
+/** What a task looked like when it was created: "high · due Tue 1 Dec, 09:00 · monthly · #home". */
+function summary(task) {
+  return [
+    `${task.priority} priority`,
+    task.due_at && `due ${formatDateTime(task.due_at)}`,
+    task.recurrence !== "none" && task.recurrence,
+    task.reminder_minutes_before != null && `reminder ${describeMinutes(task.reminder_minutes_before)} before`,
+    task.tags.length > 0 && task.tags.map((tag) => `#${tag}`).join(" "),
+  ].filter(Boolean).join(" · ");
+}
+
 function entryView(entry, previous) {
   const [label, iconName] = ACTIONS[entry.action] ?? [entry.action.replace(/^task\./, ""), "history"];
   const changes = Object.entries(entry.action === "task.updated" ? entry.changes ?? {} : {});
@@ -32,7 +44,9 @@ function entryView(entry, previous) {
     h("div", { class: "timeline-body" },
       h("p", { class: "timeline-head" },
         h("strong", {}, label),
+        h("span", { class: "muted" }, entry.user_id === user()?.id ? "by you" : "by Doable"),
         h("time", { dateTime: entry.at, title: relative(entry.at) }, formatDateTime(entry.at))),
+      entry.action === "task.created" && entry.task && h("p", { class: "timeline-summary" }, summary(entry.task)),
       changes.length > 0 && h("dl", { class: "changes" }, changes.map(([name, value]) => [
         h("dt", {}, FIELD_LABELS[name] ?? name),
         h("dd", {},
@@ -40,7 +54,8 @@ function entryView(entry, previous) {
           previous?.task && h("span", { "aria-label": "changed to" }, " → "),
           h("span", { class: "new" }, show(name, value))),
       ])),
-      h("p", { class: "hint mono" }, `correlation ${entry.correlation_id ?? "—"}`)));
+      entry.correlation_id && h("p", { class: "hint" }, "Request ",
+        h("code", { class: "mono", title: entry.correlation_id }, entry.correlation_id.slice(0, 8)))));
 }
 
 export function historyView(signal, taskId) {
