@@ -426,9 +426,20 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def _glue_sort(argv: list[str]) -> list[str]:
+    """`--sort -due_at` as `--sort=-due_at`: argparse would take the descending sort for an option."""
+    glued: list[str] = []
+    for arg in argv:
+        if glued and glued[-1] == "--sort" and arg.startswith("-"):
+            glued[-1] = f"--sort={arg}"
+        else:
+            glued.append(arg)
+    return glued
+
+
 def main(argv: Sequence[str] | None = None, io: Io | None = None) -> int:
     io = io or Io(sys.stdout, sys.stderr, getpass.getpass)
-    args = parser().parse_args(argv)
+    args = parser().parse_args(_glue_sort(list(sys.argv[1:] if argv is None else argv)))
     try:
         return int(args.run(args, io))
     except ClientError as error:
