@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import httpx2
 import pytest
+from mcp.client import Client
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
@@ -146,6 +147,22 @@ def test_tool_errors_carry_the_apis_detail(api: Api, other_api: Api) -> None:
     assert "a recurring task needs a due_at" in failure(api, "add_task", title="x", recurrence="daily")
     assert "RFC 3339" in failure(api, "list_tasks", due_after="yesterday")
     assert "priority" in failure(api, "add_task", title="x", priority="urgent")
+
+
+def test_the_sdks_high_level_client_with_its_defaults_works(api: Api) -> None:
+    """Client() probes for the newest protocol first and settles on what the endpoint speaks."""
+
+    async def run() -> Any:
+        headers = {"Authorization": api.headers["Authorization"]}
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=30) as http,
+            Client(streamable_http_client(f"{api.base_url}/api/mcp", http_client=http)) as agent,
+        ):
+            return await agent.call_tool("add_task", {"title": "From an agent"})
+
+    result = asyncio.run(run())
+    assert not result.is_error
+    assert api.get(f"/api/tasks/{result.structured_content['id']}").json()["title"] == "From an agent"
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer not-a-jwt"])
