@@ -163,9 +163,12 @@ def to_intent(answer: Mapping[str, Any]) -> Intent | None:
         return _add(answer)
     if kind == "list":
         return _list(answer)
-    if kind in ("complete", "reopen", "delete"):
-        ref = _ref(answer.get("task"))
-        return {"complete": CompleteTask, "reopen": ReopenTask, "delete": DeleteTask}[kind](ref)
+    if kind == "complete":
+        return CompleteTask(_ref(answer.get("task")))
+    if kind == "reopen":
+        return ReopenTask(_ref(answer.get("task")))
+    if kind == "delete":
+        return DeleteTask(_ref(answer.get("task")))
     if kind == "reschedule":
         due_at = _time(answer.get("due_at"), "due_at")
         if due_at is None:
