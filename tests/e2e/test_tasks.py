@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from tests.e2e.conftest import TIMEZONE, User
 
@@ -202,3 +202,42 @@ def test_settings_change_the_time_zone_times_are_shown_in(page: Page, user: User
     page.get_by_role("link", name="Tasks", exact=True).click()
     expect(page.locator(".task", has_text="Call Tokyo")).to_contain_text("17:00")
     assert user.api.get("/api/me").json()["timezone"] == "Asia/Tokyo"
+
+
+def test_more_pages_load_as_you_scroll(page: Page, user: User) -> None:
+    for number in range(1, 26):
+        user.new_task(title=f"Task {number:02d}")
+    page.goto("/")
+    expect(titles(page)).to_have_count(20)
+    more = page.get_by_role("button", name="Show more (5 left)")
+    more.scroll_into_view_if_needed()
+    expect(titles(page)).to_have_count(25)
+    expect(titles(page).last).to_have_text("Task 01")
+    expect(more).to_be_hidden()
+
+
+def test_a_stale_edit_is_refused_with_an_explanation(page: Page, user: User) -> None:
+    task = user.new_task(title="Shared shopping list")
+    page.goto("/")
+    page.get_by_role("button", name="Shared shopping list", exact=True).click()
+    editor = page.get_by_role("dialog", name="Edit task")
+    user.api.patch(f"/api/tasks/{task['id']}", json={"title": "Changed elsewhere"})
+    editor.get_by_label("Title").fill("My version")
+    editor.get_by_role("button", name="Save changes").click()
+    expect(editor.get_by_role("alert")).to_contain_text("changed somewhere else")
+
+
+def test_a_failing_server_shows_the_problem_and_can_retry(page: Page, user: User) -> None:
+    user.new_task(title="Still here")
+    problem = '{"title": "Service unavailable", "status": 503, "detail": "search-tasks is restarting"}'
+
+    def unavailable(route: Route) -> None:
+        route.fulfill(status=503, content_type="application/problem+json", body=problem)
+
+    page.route("**/api/tasks?*", unavailable)
+    page.goto("/")
+    alert = page.get_by_role("alert").filter(has_text="Couldn't load your tasks")
+    expect(alert).to_contain_text("Search-tasks is restarting", ignore_case=True)
+    page.unroute("**/api/tasks?*")
+    alert.get_by_role("button", name="Try again").click()
+    expect(titles(page)).to_have_text(["Still here"])

@@ -22,7 +22,7 @@ export function notificationBell(signal) {
   const list = h("div", { class: "notif-list" });
   const markAll = h("button", { type: "button", class: "btn btn-ghost btn-sm", onclick: markAllRead }, "Mark all read");
   const panel = h("section", { class: "popover notif-panel", id: "notifications", hidden: true, "aria-labelledby": "notif-title" },
-    h("header", { class: "popover-head" }, h("h2", { id: "notif-title" }, "Notifications"), markAll),
+    h("header", { class: "popover-head" }, h("h2", { id: "notif-title", tabIndex: -1 }, "Notifications"), markAll),
     list);
   const element = h("div", { class: "bell-wrap" }, button, panel);
 
@@ -92,7 +92,7 @@ export function notificationBell(signal) {
     button.setAttribute("aria-expanded", String(open));
     if (open) {
       renderList();
-      panel.querySelector("h2").focus?.();
+      panel.querySelector("h2").focus();
     }
   }
 

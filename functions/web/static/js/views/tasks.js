@@ -46,12 +46,10 @@ export function tasksView(signal) {
     { class: "page", id: "main", tabIndex: -1 },
     h("div", { class: "page-head" }, h("h1", { id: "tasks-title" }, "Tasks"), newTask),
     h("div", { class: "list-layout" },
-      filtersPane,
-      h("section", { class: "list-pane", "aria-label": "Task list" },
-        h("div", { class: "toolbar" },
-          h("div", { class: "search" }, icon("search"), h("label", { htmlFor: "search", class: "sr-only" }, "Search tasks"), search),
-          filtersToggle, sortSlot),
-        summary, list, foot)),
+      h("div", { class: "toolbar" },
+        h("div", { class: "search", role: "search" }, icon("search"), h("label", { htmlFor: "search", class: "sr-only" }, "Search tasks"), search),
+        filtersToggle, sortSlot),
+      filtersPane, summary, list, foot),
   );
 
   // Infinite scroll: the "Show more" button loads the next page by itself when it scrolls into view.
@@ -104,7 +102,7 @@ export function tasksView(signal) {
 
   function render() {
     const sort = describeSort(state.sort, Boolean(state.q.trim()));
-    summary.textContent = !loaded || error ? "" : `${total} ${total === 1 ? "task" : "tasks"} · ${sort.label.toLowerCase()}, ${sort.direction.toLowerCase()}`;
+    summary.textContent = !loaded || error || total === 0 ? "" : `${total} ${total === 1 ? "task" : "tasks"} · ${sort.label.toLowerCase()}, ${sort.direction.toLowerCase()}`;
     replace(list, items.map(taskRow));
     list.hidden = items.length === 0;
     renderFoot();
