@@ -290,6 +290,38 @@ CASES = [
         seeds=({"title": "write report", "due_at": "2026-12-04T08:00:00Z"}, {"title": "read report"}),
     ),
     Case(
+        "ambiguous-then-title",
+        ("complete report", "the read one"),
+        "Nice work! \u201cread report\u201d is done.",
+        seeds=({"title": "write report", "due_at": "2026-12-04T08:00:00Z"}, {"title": "read report"}),
+        checks=((status_of("read report"), "completed"), (status_of("write report"), "open")),
+    ),
+    Case(
+        "ambiguous-then-cancel",
+        ("delete report", "never mind"),
+        "OK, I left it as it was.",
+        seeds=({"title": "write report"}, {"title": "read report"}),
+        checks=((titles, ["read report", "write report"]),),
+    ),
+    Case(
+        "ambiguous-then-gibberish",
+        ("delete report", "blorp"),
+        "Sorry, which one? Reply with a number from 1 to 2, or say 'cancel'.",
+        seeds=({"title": "write report"}, {"title": "read report"}),
+    ),
+    Case(
+        "ambiguous-still-pending-after-gibberish",
+        ("delete report", "blorp", "2"),
+        "Deleted \u201cwrite report\u201d.",
+        seeds=({"title": "write report"}, {"title": "read report"}),
+    ),
+    Case(
+        "misspelt-title-then-yes",
+        ("reopen by milk", "yes"),
+        "Reopened \u201cbuy milk\u201d; it's back on your list.",
+        seeds=({**MILK, "done": True},),
+    ),
+    Case(
         "same-title-twice",
         ("delete gym",),
         "2 tasks match \u201cgym\u201d. Which one should I delete?\n"

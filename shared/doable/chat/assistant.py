@@ -45,6 +45,9 @@ LIST_SHOWN = 10  # a chat reply is read, not scrolled: longer lists say how many
 SEARCH_LIMIT = 50  # candidates considered when a title names a task
 SUGGEST_FROM = 200  # recent tasks scanned for a "did you mean" when no title matched
 MAX_CANDIDATES = 5
+_YES = frozenset({"yes", "y", "yep", "yeah", "sure", "ok", "okay", "yes please", "do it", "that one"})
+_FILLER = frozenset({"the", "a", "an", "one", "task", "please", "i", "mean", "meant", "it", "is", "its"})
+_NO = frozenset({"no", "n", "nope", "cancel", "never mind", "nevermind", "forget it", "stop", "none"})
 
 
 class Interpreter(Protocol):
@@ -115,6 +118,8 @@ class Assistant:
             intent = self.interpreter.interpret(
                 message, now=self.now, timezone=self.timezone, history=conversation.messages
             )
+            if isinstance(intent, Unknown) and conversation.pending is not None:
+                return self._follow_up(conversation.pending, message)
             return self.respond(intent, conversation)
         except _Answered as answered:
             return answered.turn
@@ -242,6 +247,31 @@ class Assistant:
             raise _Answered(Turn(f"Pick a number from 1 to {len(pending.candidates)}.", pending=pending))
         task = self._get(pending.candidates[choice - 1])
         return self._perform(pending.action, task, pending.due_at)
+
+    def _follow_up(self, pending: Pending, message: str) -> Turn:
+        """An answer to "which one?" in words: yes, no, or (part of) one candidate's title."""
+        said = " ".join(matching.words(message))
+        if said in _NO:
+            return Turn("OK, I left it as it was.")
+        if said in _YES and len(pending.candidates) == 1:
+            return self._perform(pending.action, self._get(pending.candidates[0]), pending.due_at)
+        # "the read one" names "read report": the words around the title say nothing about which.
+        reference = " ".join(word for word in said.split() if word not in _FILLER)
+        named = matching.best(reference, self._still_there(pending.candidates), lambda _task: True)
+        if reference and len(named) == 1 and matching.rank(reference, named[0].title) < matching.ELSEWHERE:
+            return self._perform(pending.action, named[0], pending.due_at)
+        count = len(pending.candidates)
+        choices = "say 'yes'" if count == 1 else f"reply with a number from 1 to {count}"
+        return Turn(f"Sorry, which one? {choices[0].upper()}{choices[1:]}, or say 'cancel'.", pending=pending)
+
+    def _still_there(self, task_ids: Sequence[str]) -> list[Task]:
+        found: list[Task] = []
+        for task_id in task_ids:
+            try:
+                found.append(self._get(task_id))
+            except NotFound:
+                continue
+        return found
 
     def _point(self, conversation: Conversation, choice: int) -> Turn:
         task = self._shown(conversation, choice)
