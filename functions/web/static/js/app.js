@@ -26,8 +26,8 @@ function leave() {
 function pageFor(path, signal) {
   if (path === "/") return ["Tasks", tasksView(signal)];
   if (path === "/settings") return ["Settings", settingsView(leave)];
-  const history = path.match(/^\/tasks\/([^/]+)\/history$/);
-  if (history) return ["History", historyView(signal, decodeURIComponent(history[1]))];
+  const taskHistory = path.match(/^\/tasks\/([^/]+)\/history$/);
+  if (taskHistory) return ["History", historyView(signal, decodeURIComponent(taskHistory[1]))];
   return null;
 }
 

@@ -30,7 +30,7 @@ export function showErrors(form, error) {
     }
   }
   const summary = error.errors?.length && !unplaced.length ? "Please fix the highlighted fields." : error.message;
-  const actions = form.querySelector(".form-actions") ?? null;
+  const actions = form.querySelector(":scope > .form-actions");
   const box = h("div", { class: "form-error", role: "alert" }, summary, unplaced.length > 0 && h("ul", {}, unplaced.map((line) => h("li", {}, line))));
   form.insertBefore(box, actions);
   (form.querySelector("[aria-invalid]") ?? box).focus?.();

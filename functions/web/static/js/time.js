@@ -52,11 +52,6 @@ export function toInputs(iso) {
   return { date: `${w.year}-${pad(w.month)}-${pad(w.day)}`, time: `${pad(w.hour)}:${pad(w.minute)}` };
 }
 
-/** Today's date on the user's wall clock, "YYYY-MM-DD". */
-export function today() {
-  return toInputs(new Date().toISOString()).date;
-}
-
 /** "YYYY-MM-DD" plus `days`. */
 export function addDays(date, days) {
   const [y, m, d] = date.split("-").map(Number);

@@ -59,7 +59,7 @@ export function chatPanel() {
     try {
       const conversation = await api(`/chat/${encodeURIComponent(conversationId)}`);
       const messages = conversation.messages ?? [];
-      if (messages.length) replace(log, messages.map((m) => bubble(m.role === "user" ? "user" : "assistant", m.content ?? m.text ?? "", m.tasks ?? [])));
+      if (messages.length) replace(log, messages.map((m) => bubble(m.role === "user" ? "user" : "assistant", m.text)));
       scroll();
     } catch {
       conversationId = null; // gone or expired: start a fresh one

@@ -6,7 +6,7 @@ import { icon } from "../icons.js";
 import { setQuery } from "../router.js";
 import { openEditor } from "../tasks/editor.js";
 import { filterPanel } from "../tasks/filters.js";
-import { activeFilterCount, DEFAULTS, fromUrl, toApi, toUrl } from "../tasks/query.js";
+import { activeFilterCount, DEFAULTS, fromUrl, PAGE_SIZE, toApi, toUrl } from "../tasks/query.js";
 import { taskRow } from "../tasks/row.js";
 import { describeSort, sortControl } from "../tasks/sort.js";
 
@@ -84,7 +84,7 @@ export function tasksView(signal) {
     list.setAttribute("aria-busy", "true");
     renderFoot();
     try {
-      const page = await api("/tasks", { params: toApi(state, reset ? { limit: Math.max(keep, 20) } : { cursor }) });
+      const page = await api("/tasks", { params: toApi(state, reset ? { limit: Math.max(keep, PAGE_SIZE) } : { cursor }) });
       if (mine !== request) return;
       items = reset ? page.items : [...items, ...page.items];
       cursor = page.next_cursor;
