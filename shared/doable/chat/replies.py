@@ -55,7 +55,7 @@ def when(instant: datetime, zone: ZoneInfo, now: datetime) -> str:
 def lead_time(minutes: int) -> str:
     """A reminder lead in the largest whole unit: 10 minutes, 1 hour, 2 days, 1 week."""
     for size, unit in ((7 * 24 * 60, "week"), (24 * 60, "day"), (60, "hour"), (1, "minute")):
-        if minutes % size == 0:
+        if minutes % size == 0 and (minutes or size == 1):
             count = minutes // size
             return f"{count} {unit}{'' if count == 1 else 's'}"
     raise AssertionError("unreachable: every whole number is a count of minutes")
@@ -130,19 +130,32 @@ def list_subject(intent: ListTasks, zone: ZoneInfo, now: datetime, count: int) -
 def _window(intent: ListTasks, zone: ZoneInfo, now: datetime) -> str | None:
     today = now.astimezone(zone).date()
 
-    def day(instant: datetime) -> str:
-        return day_name(instant.astimezone(zone).date(), today)
+    def local_day(instant: datetime) -> date:
+        return instant.astimezone(zone).date()
+
+    def on(day: date) -> str:
+        name = day_name(day, today)
+        return name if name in ("today", "tomorrow", "yesterday") else f"on {name}"
 
     after, before = intent.due_after, intent.due_before
     if before is not None:
         local = before.astimezone(zone)
         # A window that ends at midnight ends with the day before it ("before Monday").
         ends_at_midnight = (local.hour, local.minute, local.second) == (0, 0, 0)
-        if after is not None and after > now + timedelta(minutes=1):
-            return f"due between {day(after)} and {day(before - timedelta(seconds=1))}"
-        return f"due before {day(before)}" if ends_at_midnight else f"due by {day(before)}"
+        last = local_day(before - timedelta(seconds=1))
+        starts_later = after is not None and after > now + timedelta(minutes=1)
+        first = local_day(after) if after is not None and starts_later else today
+        if first == last and not ends_at_midnight:
+            return f"due {on(last)}"
+        if starts_later:
+            return f"due between {day_name(first, today)} and {day_name(last, today)}"
+        return (
+            f"due before {day_name(local.date(), today)}"
+            if ends_at_midnight
+            else f"due by {day_name(last, today)}"
+        )
     if after is not None:
-        return f"due after {day(after - timedelta(seconds=1))}"
+        return f"due after {day_name(local_day(after - timedelta(seconds=1)), today)}"
     return None
 
 
