@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import re
 import threading
 import time
@@ -54,7 +55,7 @@ class Embedded:
     """The container, the functions and their in-process wiring; `app` is the WSGI entry point."""
 
     def __init__(self, settings: Settings | None = None, components: Path = COMPONENTS) -> None:
-        self.settings = settings or Settings.from_env({"DOABLE_MODE": "embedded"})
+        self.settings = settings or Settings.from_env({**os.environ, "DOABLE_MODE": "embedded"})
         self.container: Container = build_embedded(self.settings)
         install(self.container)
         upgrade(self.container.engine)

@@ -178,12 +178,22 @@ class TaskRepository:
             )
             search = sa.literal_column("tasks.search")
             return db.tasks, search.op("@@")(tsquery), sa.func.ts_rank(search, tsquery).cast(sa.Float)
-        fts = sa.table("tasks_fts", sa.column("rowid"))
         match = " ".join(f'"{term}"*' for term in terms)
-        joined = db.tasks.join(fts, fts.c.rowid == sa.literal_column("tasks.rowid"))
-        # bm25 is lower for better matches; negate it so "higher ranks first" holds on both databases.
-        rank = -sa.func.bm25(sa.literal_column("tasks_fts"))
-        return joined, sa.literal_column("tasks_fts").op("MATCH")(match), rank
+        fts = sa.table("tasks_fts")
+        # Materialised first: joined directly, SQLite would rerun the MATCH once per row of the user's tasks.
+        # bm25 is lower for better matches; negated so "higher ranks first" holds on both databases.
+        matched = (
+            sa.select(
+                sa.literal_column("rowid").label("rid"),
+                (-sa.func.bm25(sa.literal_column("tasks_fts"))).label("rank"),
+            )
+            .select_from(fts)
+            .where(sa.literal_column("tasks_fts").op("MATCH")(match))
+            .cte("fts_match")
+            .prefix_with("MATERIALIZED")
+        )
+        joined = db.tasks.join(matched, matched.c.rid == sa.literal_column("tasks.rowid"))
+        return joined, sa.true(), matched.c.rank
 
 
 def _sort_keys(sort: str, rank: ColumnElement[Any] | None) -> list[tuple[ColumnElement[Any], bool]]:
