@@ -6,8 +6,10 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -27,6 +29,14 @@ CHROMIUM_ARGS = [
 ]
 TIMEZONE = "Europe/Berlin"
 DESKTOP = {"width": 1280, "height": 800}
+
+
+def at(days: int = 0, hour: int | None = None, minute: int = 0, hours: int = 0) -> str:
+    """A round wall-clock time in the user's zone: `days` from today at `hour`, or `hours` from now."""
+    now = datetime.now(ZoneInfo(TIMEZONE)).replace(minute=0, second=0, microsecond=0)
+    if hour is None:
+        return (now + timedelta(hours=hours)).isoformat()
+    return (now + timedelta(days=days)).replace(hour=hour, minute=minute).isoformat()
 
 
 def _missing(what: str) -> NoReturn:

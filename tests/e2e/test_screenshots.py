@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from doable.config import REPO_ROOT
-from tests.e2e.conftest import TIMEZONE, User, open_page, register, sign_in
+from tests.e2e.conftest import User, at, open_page, register, sign_in
 
 pytestmark = pytest.mark.e2e
 MOBILE = {"width": 375, "height": 812}
@@ -22,14 +20,6 @@ def shots(tmp_path: Path) -> Path:
     if os.environ.get("DOABLE_SCREENSHOTS") == "1":
         return REPO_ROOT / "docs" / "screenshots"
     return tmp_path
-
-
-def at(days: int = 0, hour: int | None = None, minute: int = 0, hours: int = 0) -> str:
-    """A round wall-clock time in the user's zone: `days` from today at `hour`, or `hours` from now."""
-    now = datetime.now(ZoneInfo(TIMEZONE)).replace(minute=0, second=0, microsecond=0)
-    if hour is None:
-        return (now + timedelta(hours=hours)).isoformat()
-    return (now + timedelta(days=days)).replace(hour=hour, minute=minute).isoformat()
 
 
 def seed(user: User) -> dict[str, str]:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Locator, Page, Route, expect
 
-from tests.e2e.conftest import TIMEZONE, User
+from tests.e2e.conftest import TIMEZONE, User, at
 
 pytestmark = pytest.mark.e2e
 ZONE = ZoneInfo(TIMEZONE)
@@ -17,10 +17,6 @@ ZONE = ZoneInfo(TIMEZONE)
 
 def titles(page: Page) -> Locator:
     return page.locator(".task-list .task-title")
-
-
-def in_hours(hours: float) -> str:
-    return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
 
 
 def test_sign_up_then_add_and_edit_a_recurring_task_with_a_reminder(page: Page) -> None:
@@ -88,11 +84,11 @@ def test_the_editor_shows_field_errors_next_to_fields(page: Page, user: User) ->
 
 
 def test_search_filter_and_sort(page: Page, user: User) -> None:
-    user.new_task(title="Pay rent", priority="high", tags=["home"], due_at=in_hours(72))
-    user.new_task(title="Buy milk", priority="low", tags=["shopping"], due_at=in_hours(30))
-    user.new_task(title="Write report", priority="medium", tags=["work"], due_at=in_hours(50))
+    user.new_task(title="Pay rent", priority="high", tags=["home"], due_at=at(days=3, hour=10))
+    user.new_task(title="Buy milk", priority="low", tags=["shopping"], due_at=at(days=1, hour=10))
+    user.new_task(title="Write report", priority="medium", tags=["work"], due_at=at(days=2, hour=10))
     user.new_task(title="Renew passport", priority="high", tags=["admin"])
-    user.new_task(title="File taxes", priority="medium", tags=["admin"], due_at=in_hours(-5))
+    user.new_task(title="File taxes", priority="medium", tags=["admin"], due_at=at(hours=-5))
     page.goto("/")
     expect(titles(page)).to_have_count(5)
 
@@ -143,7 +139,7 @@ def test_search_filter_and_sort(page: Page, user: User) -> None:
 
 
 def test_complete_a_task_and_see_the_completed_notification(page: Page, user: User) -> None:
-    user.new_task(title="Water the plants", tags=["home"], due_at=in_hours(2), recurrence="weekly")
+    user.new_task(title="Water the plants", tags=["home"], due_at=at(hours=2), recurrence="weekly")
     page.goto("/")
     row = page.locator(".task", has_text="Water the plants")
     expect(row.locator(".badge-soon")).to_have_text("Due soon")
@@ -156,12 +152,12 @@ def test_complete_a_task_and_see_the_completed_notification(page: Page, user: Us
     bell.click()
     panel = page.get_by_role("region", name="Notifications")
     expect(panel).to_contain_text("Water the plants")
-    panel.get_by_role("button", name="Mark “Water the plants” as read").click()
+    panel.get_by_role("button", name="Mark read: “Water the plants”").click()
     expect(page.get_by_role("button", name="Notifications, 0 unread")).to_be_visible()
 
 
 def test_deleting_a_recurring_task_asks_about_the_series(page: Page, user: User) -> None:
-    task = user.new_task(title="Stand-up notes", due_at=in_hours(3), recurrence="daily")
+    task = user.new_task(title="Stand-up notes", due_at=at(hours=3), recurrence="daily")
     user.new_task(title="Keep me")
     page.goto("/")
     page.get_by_role("button", name="Delete “Stand-up notes”").click()

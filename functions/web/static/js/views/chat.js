@@ -17,7 +17,7 @@ export function chatPanel() {
   let conversationId = localStorage.getItem(storageKey);
   let restored = false;
 
-  const log = h("ol", { class: "chat-log", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
+  const log = h("div", { class: "chat-log", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
   const input = h("input", { type: "text", id: "chat-input", autocomplete: "off", placeholder: "Add, find, complete, reschedule…", maxLength: 500 });
   const send = h("button", { type: "submit", class: "btn btn-primary icon-only", "aria-label": "Send" }, icon("send", 18));
   const form = h("form", { class: "chat-form", onsubmit: (event) => { event.preventDefault(); ask(input.value); } },
@@ -32,7 +32,7 @@ export function chatPanel() {
   }, icon("chat", 20));
 
   function bubble(role, text, tasks = []) {
-    return h("li", { class: `msg msg-${role}` },
+    return h("div", { class: `msg msg-${role}` },
       h("span", { class: "sr-only" }, role === "user" ? "You said:" : "Assistant:"),
       h("p", {}, text),
       tasks.length > 0 && h("ul", { class: "msg-tasks" }, tasks.map((t) =>
@@ -42,7 +42,7 @@ export function chatPanel() {
   }
 
   function intro() {
-    return h("li", { class: "chat-intro" },
+    return h("div", { class: "chat-intro" },
       h("p", {}, "Tell me what to do in plain words. For example:"),
       h("div", { class: "suggestions" }, EXAMPLES.map((text) =>
         h("button", { type: "button", class: "chip chip-suggest", onclick: () => { input.value = text; input.focus(); } }, text))));
@@ -73,7 +73,7 @@ export function chatPanel() {
     log.querySelector(".chat-intro")?.remove();
     log.append(bubble("user", message));
     input.value = "";
-    const typing = h("li", { class: "msg msg-assistant msg-typing" }, h("p", {}, "Thinking…"));
+    const typing = h("div", { class: "msg msg-assistant msg-typing" }, h("p", {}, "Thinking…"));
     log.append(typing);
     scroll();
     send.disabled = true;
@@ -84,7 +84,7 @@ export function chatPanel() {
       typing.replaceWith(bubble("assistant", result.reply, result.tasks ?? []));
       if ((result.tasks ?? []).length) emit("tasks-changed", null);
     } catch (error) {
-      typing.replaceWith(h("li", { class: "msg msg-error", role: "alert" },
+      typing.replaceWith(h("div", { class: "msg msg-error", role: "alert" },
         h("p", {}, error.status === 404 ? "The assistant isn't available on this server yet." : error.message)));
     } finally {
       send.disabled = false;

@@ -70,7 +70,7 @@ export function notificationBell(signal) {
         h("p", { class: "notif-title" }, isUnread && h("span", { class: "sr-only" }, "Unread: "), n.title),
         n.body && h("p", { class: "notif-text" }, n.body),
         h("time", { class: "hint", dateTime: n.created_at }, relative(n.created_at))),
-      isUnread && h("button", { type: "button", class: "btn btn-ghost btn-sm", "aria-label": `Mark “${n.title}” as read`, onclick: () => markRead([n]) }, "Mark read"));
+      isUnread && h("button", { type: "button", class: "btn btn-ghost btn-sm", "aria-label": `Mark read: “${n.title}”`, onclick: () => markRead([n]) }, "Mark read"));
   }
 
   async function markRead(items) {
