@@ -1,5 +1,5 @@
 # Doable: `make run` (embedded, http://localhost:8080) and `make test` (everything) work on a fresh machine.
-.PHONY: deps deps-python run up down test test-unit test-integration lint format bench clean
+.PHONY: deps deps-python run up down test test-unit lint format bench bench-api bench-events clean
 
 VENV := .venv/bin
 
@@ -34,3 +34,12 @@ test-unit: deps-python
 
 clean:
 	rm -rf .doable .pytest_cache .ruff_cache .hypothesis
+
+bench: bench-api bench-events  ## every benchmark; results go to docs/performance.md by hand
+
+bench-api: deps  ## API latency and throughput, embedded and on the local stack, 10k and 100k tasks
+	@for mode in stack embedded; do for tasks in 10000 100000; do \
+		$(VENV)/python -m bench.api --mode $$mode --tasks $$tasks; done; done
+
+bench-events: deps  ## commit-to-audit latency, reminder and recurrence lateness on the local stack
+	@$(VENV)/python -m bench.events
