@@ -237,3 +237,14 @@ def test_a_failing_server_shows_the_problem_and_can_retry(page: Page, user: User
     page.unroute("**/api/tasks?*")
     alert.get_by_role("button", name="Try again").click()
     expect(titles(page)).to_have_text(["Still here"])
+
+
+def test_reopen_a_completed_task(page: Page, user: User) -> None:
+    task = user.new_task(title="Send the invoice")
+    user.api.post(f"/api/tasks/{task['id']}/complete")
+    page.goto("/?status=completed")
+    row = page.locator(".task", has_text="Send the invoice")
+    expect(row).to_have_class(re.compile("is-done"))
+    page.get_by_role("checkbox", name="Reopen “Send the invoice”").uncheck()
+    expect(page.get_by_role("heading", name="No tasks match")).to_be_visible()
+    assert user.api.get(f"/api/tasks/{task['id']}").json()["status"] == "open"
