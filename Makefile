@@ -21,6 +21,7 @@ down:            ## stop what `make up` started
 lint: deps-python
 	@$(VENV)/ruff check .
 	@$(VENV)/ruff format --check .
+	@$(VENV)/mypy shared/doable
 
 format: deps-python
 	@$(VENV)/ruff format .

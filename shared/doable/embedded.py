@@ -87,7 +87,7 @@ class Embedded:
 
     def deliver(self, app_id: str, path: str, body: bytes) -> int:
         builder = EnvironBuilder(
-            path=path, method="POST", data=body, headers={"Content-Type": "application/cloudevents+json"}
+            path=path, method="POST", data=body, headers=[("Content-Type", "application/cloudevents+json")]
         )
         try:
             request = flask.Request(builder.get_environ())

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -598,7 +599,7 @@ class Stack:
             self.processes.pop(name, None)
         self.pids_file.write_text(json.dumps(state, indent=2))
 
-    def _read_state(self) -> dict[str, object]:
+    def _read_state(self) -> dict[str, Any]:
         if not self.pids_file.exists():
             return {}
         return json.loads(self.pids_file.read_text())

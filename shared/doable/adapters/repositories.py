@@ -116,7 +116,7 @@ class TaskRepository:
             .group_by(db.task_tags.c.tag)
             .order_by(count.desc(), db.task_tags.c.tag)
         )
-        return [(row.tag, row.count) for row in self.connection.execute(statement)]
+        return [(tag, uses) for tag, uses in self.connection.execute(statement)]
 
     def search(self, user_id: str, query: TaskQuery, now: datetime) -> Page:
         """Filters, full-text match, sort and keyset pagination in one query, plus the total."""
@@ -176,7 +176,7 @@ class TaskRepository:
             tsquery = sa.func.to_tsquery(
                 sa.literal_column("'simple'"), " & ".join(f"{term}:*" for term in terms)
             )
-            search = sa.literal_column("tasks.search")
+            search: ColumnElement[Any] = sa.literal_column("tasks.search")
             return db.tasks, search.op("@@")(tsquery), sa.func.ts_rank(search, tsquery).cast(sa.Float)
         match = " ".join(f'"{term}"*' for term in terms)
         fts = sa.table("tasks_fts")

@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeAlias
+from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 from doable.domain.model import REMINDER_MAX_MINUTES, TITLE_MAX
@@ -202,7 +202,7 @@ def _const(update: Update) -> Build:
 
 
 def _merge(slots: _Slots, update: Update) -> _Slots | None:
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     for key, value in update.items():
         current = getattr(slots, key)
         if key in _ACCUMULATE:
@@ -1078,8 +1078,8 @@ def _list_tasks(rest: str, ctx: _Context, mode: str) -> ListTasks | None:
     if mode == "ask" and not _has_signal(slots):
         return None
     tag_words, query_words = _sort_words(words, slots.noun_at, anchored=mode != "search")
-    query = " ".join([*query_words, slots.q or ""]).strip()
-    query = re.sub(r"^(?:the|a|an|my) ", "", _strip_quotes(query)) or None
+    joined = " ".join([*query_words, slots.q or ""]).strip()
+    query = re.sub(r"^(?:the|a|an|my) ", "", _strip_quotes(joined)) or None
     due_after, due_before = _window(slots, ctx)
     return ListTasks(
         q=query,
@@ -1118,7 +1118,8 @@ def _sort_words(
     words: Sequence[tuple[int, str]], noun_at: int | None, *, anchored: bool
 ) -> tuple[list[str], list[str]]:
     """Unknown words before "tasks" name tags ("work tasks"); any others are search words."""
-    tags, query = [], []
+    tags: list[str] = []
+    query: list[str] = []
     for pos, word in words:
         is_tag = anchored and noun_at is not None and pos < noun_at and _TAG_WORD.match(word)
         (tags if is_tag else query).append(word)

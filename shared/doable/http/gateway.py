@@ -39,6 +39,10 @@ ROUTES: tuple[tuple[frozenset[str], re.Pattern[str], str], ...] = tuple(
     )
 )
 FORWARDED_REQUEST_HEADERS = (
+    "Mcp-Protocol-Version",
+    "Mcp-Method",
+    "Mcp-Name",
+    "Mcp-Session-Id",
     "Authorization",
     "Content-Type",
     "If-Match",
@@ -118,7 +122,7 @@ class InProcessInvoker:
         builder = EnvironBuilder(
             path=path,
             method=raw.method,
-            headers=dict(headers),
+            headers=list(headers.items()),
             query_string=raw.query_string.decode("latin-1"),
             data=raw.get_data(),
         )

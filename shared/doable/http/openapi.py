@@ -77,14 +77,14 @@ def _task_input(required: list[str]) -> dict[str, Any]:
 
 
 def _query(name: str, schema: dict[str, Any], description: str, explode: bool = False) -> dict[str, Any]:
-    parameter = {"name": name, "in": "query", "schema": schema, "description": description}
+    parameter: dict[str, Any] = {"name": name, "in": "query", "schema": schema, "description": description}
     if explode:
         parameter.update(style="form", explode=True)
     return parameter
 
 
 def document() -> dict[str, Any]:
-    auth = [{"bearer": []}]
+    auth: list[dict[str, list[str]]] = [{"bearer": []}]
     return {
         "openapi": "3.1.0",
         "info": {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
@@ -119,7 +119,7 @@ def _validate(
         if problem:
             errors.append(FieldError(name, *problem))
         else:
-            clean[name] = value.strip().lower() if name == "email" else value
+            clean[name] = str(value).strip().lower() if name == "email" else value
             if name == "webhook_url":
                 clean[name] = value or None
     if errors:
@@ -164,7 +164,7 @@ def _webhook(value: str | None, _: bool) -> tuple[str, str] | None:
     return None
 
 
-_FIELD_CHECKS = {
+_FIELD_CHECKS: dict[str, Callable[[Any, bool], tuple[str, str] | None]] = {
     "email": _email,
     "password": _password,
     "name": _name,
