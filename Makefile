@@ -1,5 +1,5 @@
 # Doable: `make run` (embedded, http://localhost:8080) and `make test` (everything) work on a fresh machine.
-.PHONY: deps deps-python run up down test test-unit lint format bench bench-api bench-events clean
+.PHONY: deps deps-python run up down test test-unit lint format bench bench-api bench-events screenshots clean
 
 VENV := .venv/bin
 
@@ -32,6 +32,9 @@ test: deps lint  ## lint, unit, API contract (embedded and local stack), integra
 
 test-unit: deps-python
 	@$(VENV)/pytest tests/unit
+
+screenshots: deps  ## regenerate docs/screenshots from the browser tests
+	@DOABLE_SCREENSHOTS=1 $(VENV)/pytest tests/e2e/test_screenshots.py
 
 clean:
 	rm -rf .doable .pytest_cache .ruff_cache .hypothesis
