@@ -10,20 +10,10 @@ from pathlib import Path
 import pytest
 from cloud_checks import CHART, REPO, VALUES_FILES, CloudTools, Renderer, RenderError, Resource, of_kind
 
-FUNCTIONS = {
-    "web",
-    "auth",
-    "create-task",
-    "update-task",
-    "search-tasks",
-    "activity",
-    "chat",
-    "write-audit",
-    "spawn-recurrence",
-    "fire-reminder",
-    "notify",
-    "relay-outbox",
-}
+from doable.stack import FUNCTIONS as STACK_FUNCTIONS
+
+# The chart must deploy exactly the functions the code has: one list, the stack's.
+FUNCTIONS = set(STACK_FUNCTIONS)
 HTTP_FUNCTIONS = {"web", "auth", "create-task", "update-task", "search-tasks", "activity", "chat"}
 EVENT_FUNCTIONS = FUNCTIONS - HTTP_FUNCTIONS
 VALUES_IDS = [p.name for p in VALUES_FILES]
