@@ -179,4 +179,5 @@ def configure_logging(function: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(os.environ.get("DOABLE_LOG_LEVEL", level))
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per sidecar call drowns the rest
+    for chatty in ("httpx", "alembic"):  # a line per sidecar call or migration step drowns the rest
+        logging.getLogger(chatty).setLevel(logging.WARNING)
