@@ -15,7 +15,7 @@ def schedule_reminder(uow: UnitOfWork, event: Event) -> None:
     reminders.on_task_event(uow, event, container().jobs)
 
 
-function = EventFunction("fire-reminder", schedule_reminder)
+function = EventFunction("fire-reminder", schedule_reminder, wants=reminders.concerns)
 
 
 @function.on_job

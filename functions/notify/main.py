@@ -15,5 +15,5 @@ def deliver_webhook(request: Request, event: Event) -> None:
     ).start()
 
 
-function = EventFunction("notify", notifications.record, after=deliver_webhook)
+function = EventFunction("notify", notifications.record, wants=notifications.concerns, after=deliver_webhook)
 handler = function.handler

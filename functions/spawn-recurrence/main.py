@@ -15,7 +15,7 @@ def follow_series(uow: UnitOfWork, event: Event) -> None:
     series.on_task_event(uow, event, container().jobs)
 
 
-function = EventFunction("spawn-recurrence", follow_series)
+function = EventFunction("spawn-recurrence", follow_series, wants=series.concerns)
 
 
 @function.on_job

@@ -6,5 +6,5 @@ from doable.services import audit
 
 TASK_EVENTS = frozenset(t.value for t in EventType if t is not EventType.REMINDER_DUE)
 
-function = EventFunction("write-audit", audit.record, accepts=TASK_EVENTS)
+function = EventFunction("write-audit", audit.record, wants=lambda event: event.type in TASK_EVENTS)
 handler = function.handler

@@ -286,3 +286,22 @@ def test_another_users_history_is_not_found(uow: UoW, user: User, published: lis
     run(uow, "write-audit", audit.record, full_events(published)[-1])
     with pytest.raises(tasks.NotFound):
         audit.history(uow(), "someone-else", task.id)
+
+
+def test_consumers_skip_events_that_cannot_concern_them(uow: UoW, user: User, published: list[Event]) -> None:
+    ctx = Context(user.id)
+    plain = tasks.create_task(uow(), ctx, {"title": "plain", "due_at": "2026-12-01T09:00:00Z"}, now=NOW)
+    assert not reminders.concerns(full_events(published)[-1])
+    assert not series.concerns(full_events(published)[-1])
+    tasks.update_task(uow(), ctx, plain.id, {"reminder_minutes_before": 5}, now=NOW)
+    assert reminders.concerns(full_events(published)[-1])
+    tasks.update_task(uow(), ctx, plain.id, {"reminder_minutes_before": None}, now=NOW)
+    assert reminders.concerns(full_events(published)[-1]), "removing a reminder must cancel its job"
+    tasks.update_task(uow(), ctx, plain.id, {"title": "renamed"}, now=NOW)
+    assert not reminders.concerns(full_events(published)[-1])
+    tasks.update_task(uow(), ctx, plain.id, {"recurrence": "weekly"}, now=NOW)
+    assert series.concerns(full_events(published)[-1])
+    compact = [e for e in published if e.topic == "task-updates"]
+    assert not notifications.concerns(compact[-1])
+    tasks.complete_task(uow(), ctx, plain.id, now=NOW)
+    assert notifications.concerns([e for e in published if e.topic == "task-updates"][-1])

@@ -60,13 +60,13 @@ class EventFunction(HttpFunction):
         name: str,
         effect: Effect | None = None,
         *,
-        accepts: frozenset[str] | None = None,
+        wants: Callable[[Event], bool] | None = None,
         sweep: Sweep | None = None,
         after: AfterEffect | None = None,
     ) -> None:
         super().__init__(name)
         self.effect = effect
-        self.accepts = accepts
+        self.wants = wants  # events it can skip without opening a transaction
         self.sweep = sweep
         self.after = after  # runs once the effect committed, for work outside the database
         self.route("POST", EVENTS_PATH, auth=False)(self._deliver)
@@ -99,7 +99,7 @@ class EventFunction(HttpFunction):
             EVENTS_CONSUMED.labels(self.name, "unknown", Outcome.DEAD_LETTER).inc()
             dead_letter(uow, self.name, _event_id(payload), str(error), payload)
             return json_response({"status": "DROP", "reason": str(error)})
-        if self.effect is None or (self.accepts is not None and event.type not in self.accepts):
+        if self.effect is None or (self.wants is not None and not self.wants(event)):
             outcome = Outcome.IGNORED
         else:
             # The consumer's span continues the trace of the request that caused the event.

@@ -22,6 +22,10 @@ WEBHOOK_RETRIES = 3
 WEBHOOK_TIMEOUT = 5.0
 
 
+def concerns(event: Event) -> bool:
+    return event.type in (EventType.REMINDER_DUE, EventType.TASK_COMPLETED)
+
+
 def record(uow: UnitOfWork, event: Event) -> None:
     """The notify effect: a reminder or a completion becomes one notification (unique per event)."""
     task = event.data.get("task") or {}

@@ -23,6 +23,15 @@ def job_name(task_id: str) -> str:
     return f"{JOB_PREFIX}{task_id}"
 
 
+def concerns(event: Event) -> bool:
+    """Events that may create, move or cancel a reminder job; the rest is skipped without a transaction."""
+    task = event.data.get("task") or {}
+    if task.get("reminder_at"):
+        return True
+    moved = {"due_at", "reminder_minutes_before"} & set(event.data.get("changes") or {})
+    return event.type == EventType.TASK_UPDATED and bool(moved)
+
+
 def on_task_event(uow: UnitOfWork, event: Event, jobs: JobScheduler, now: datetime | None = None) -> None:
     task = event.data.get("task") or {}
     now = now or utcnow()

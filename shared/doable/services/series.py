@@ -24,6 +24,11 @@ def job_name(series_id: str) -> str:
     return f"{JOB_PREFIX}{series_id}"
 
 
+def concerns(event: Event) -> bool:
+    """Only instances of a series matter here; the rest is skipped without a transaction."""
+    return bool((event.data.get("task") or {}).get("series_id"))
+
+
 def on_task_event(uow: UnitOfWork, event: Event, jobs: JobScheduler, now: datetime | None = None) -> None:
     """Keeps the schedule and its due-time job in step with the series' instances."""
     task = event.data.get("task") or {}
