@@ -148,20 +148,25 @@ class TaskRepository:
             conditions.append(match)
 
         keys = _sort_keys(query.effective_sort, rank)
-        statement = sa.select(
-            db.tasks, *[expr.label(f"k{i}") for i, (expr, _) in enumerate(keys)]
-        ).select_from(source)
-        statement = statement.where(*conditions)
+        columns = [db.tasks, *[expr.label(f"k{i}") for i, (expr, _) in enumerate(keys)]]
+        # A text search visits every match anyway: on a first page, count them in the same pass. A plain
+        # list walks an index and stops after one page, so there a separate (index-only) count is cheaper.
+        counted_inline = bool(query.terms) and query.cursor is None
+        if counted_inline:
+            columns.append(sa.func.count().over().label("total"))
+        statement = sa.select(*columns).select_from(source).where(*conditions)
         if query.cursor is not None:
             statement = statement.where(_after(keys, query.cursor))
         statement = statement.order_by(
             *[expr.asc() if ascending else expr.desc() for expr, ascending in keys]
         )
         rows = self.connection.execute(statement.limit(query.limit + 1)).mappings().all()
-
-        total = self.connection.execute(
-            sa.select(sa.func.count()).select_from(source).where(*conditions)
-        ).scalar_one()
+        if counted_inline:
+            total = rows[0]["total"] if rows else 0
+        else:
+            total = self.connection.execute(
+                sa.select(sa.func.count()).select_from(source).where(*conditions)
+            ).scalar_one()
         page_rows = rows[: query.limit]
         next_cursor = None
         if len(rows) > query.limit and page_rows:
