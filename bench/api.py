@@ -13,7 +13,6 @@ import sys
 import time
 from collections.abc import Callable
 
-import httpx
 import sqlalchemy as sa
 
 from bench.common import (
@@ -26,6 +25,7 @@ from bench.common import (
     embedded_target,
     machine,
     open_loop,
+    run_schedule,
     seed,
 )
 from doable.adapters import db
@@ -102,32 +102,9 @@ async def many_users(
             schedule.append((at, _mixed_request(headers, task_ids, rng)))
             at += rng.expovariate(1 / 5)
     schedule.sort(key=lambda item: item[0])
-    result = Result(f"{len(users)} users, mixed", len(schedule) / duration)
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
-    async with httpx.AsyncClient(base_url=target.base_url, timeout=30, limits=limits) as client:
-        started = time.perf_counter()
-
-        async def one(scheduled: float, request: Request) -> None:
-            try:
-                ok = (await request(client)).status_code < 400
-            except httpx.HTTPError:
-                ok = False
-            if ok:
-                result.latencies_ms.append((time.perf_counter() - scheduled) * 1000)
-            else:
-                result.errors += 1
-
-        pending = []
-        for offset, request in schedule:
-            scheduled = started + offset
-            delay = scheduled - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            pending.append(asyncio.create_task(one(scheduled, request)))
-            result.sent += 1
-        await asyncio.gather(*pending)
-        result.duration = time.perf_counter() - started
-    return result
+    return await run_schedule(
+        f"{len(users)} users, mixed", target.base_url, schedule, len(schedule) / duration
+    )
 
 
 def _mixed_request(headers: dict[str, str], task_ids: list[str], rng: random.Random) -> Request:

@@ -94,10 +94,6 @@ class Result:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
-    @property
-    def achieved(self) -> float:
-        return len(self.latencies_ms) / max(self.duration, 1e-9)
-
     duration: float = 0.0
 
     def row(self) -> str:
@@ -108,25 +104,25 @@ class Result:
 
 
 async def open_loop(
-    name: str,
-    base_url: str,
-    rate: float,
-    duration: float,
-    make: Callable[[], Request],
-    concurrency_cap: int = 2000,
+    name: str, base_url: str, rate: float, duration: float, make: Callable[[], Request]
 ) -> Result:
     """Sends `rate` requests per second for `duration` seconds on a fixed schedule."""
+    schedule = [(i / rate, make()) for i in range(int(rate * duration))]
+    return await run_schedule(name, base_url, schedule, rate)
+
+
+async def run_schedule(
+    name: str, base_url: str, schedule: list[tuple[float, Request]], rate: float
+) -> Result:
+    """Sends each request at its offset (seconds from the start) whether or not earlier ones returned."""
     result = Result(name, rate)
-    limits = httpx.Limits(max_connections=concurrency_cap, max_keepalive_connections=concurrency_cap)
+    limits = httpx.Limits(max_connections=2000, max_keepalive_connections=2000)
     async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
         started = time.perf_counter()
-        tasks: list[asyncio.Task[None]] = []
-        total = int(rate * duration)
 
         async def one(scheduled: float, request: Request) -> None:
             try:
-                response = await request(client)
-                ok = response.status_code < 400
+                ok = (await request(client)).status_code < 400
             except httpx.HTTPError:
                 ok = False
             if ok:
@@ -134,14 +130,15 @@ async def open_loop(
             else:
                 result.errors += 1
 
-        for i in range(total):
-            scheduled = started + i / rate
+        pending = []
+        for offset, request in schedule:
+            scheduled = started + offset
             delay = scheduled - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(scheduled, make())))
+            pending.append(asyncio.create_task(one(scheduled, request)))
             result.sent += 1
-        await asyncio.gather(*tasks)
+        await asyncio.gather(*pending)
         result.duration = time.perf_counter() - started
     return result
 
