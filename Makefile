@@ -1,5 +1,5 @@
 # Doable: `make run` (embedded, http://localhost:8080) and `make test` (everything) work on a fresh machine.
-.PHONY: deps deps-python run up down test test-unit lint format bench bench-api bench-events screenshots clean
+.PHONY: deps deps-python run up down test test-unit lint format bench bench-api bench-events bench-cpu screenshots clean
 
 VENV := .venv/bin
 
@@ -39,7 +39,7 @@ screenshots: deps  ## regenerate docs/screenshots from the browser tests
 clean:
 	rm -rf .doable .pytest_cache .ruff_cache .hypothesis
 
-bench: bench-api bench-events  ## every benchmark; results go to docs/performance.md by hand
+bench: bench-api bench-events bench-cpu  ## every benchmark; results go to docs/performance.md by hand
 
 bench-api: deps  ## API latency and throughput, embedded and on the local stack, 10k and 100k tasks
 	@for mode in stack embedded; do for tasks in 10000 100000; do \
@@ -47,3 +47,6 @@ bench-api: deps  ## API latency and throughput, embedded and on the local stack,
 
 bench-events: deps  ## commit-to-audit latency, reminder and recurrence lateness on the local stack
 	@$(VENV)/python -m bench.events
+
+bench-cpu: deps  ## CPU per request, process by process, on the local stack: where the time goes
+	@$(VENV)/python -m bench.cpu
