@@ -58,8 +58,8 @@ async def profile(
     spent = {key: after.get(key, 0.0) - before.get(key, 0.0) for key in after}
     total = sum(spent.values())
     lines = [
-        f"{name} at {rate:.0f}/s for {seconds:.0f} s: {result.sent} requests, p50 {result.percentile(50):.1f} ms, "
-        f"p95 {result.percentile(95):.1f} ms, {result.errors} errors; "
+        f"{name} at {rate:.0f}/s for {seconds:.0f} s: {result.sent} requests, "
+        f"p50 {result.percentile(50):.1f} ms, p95 {result.percentile(95):.1f} ms, {result.errors} errors; "
         f"**{total * 1000 / max(result.sent, 1):.1f} ms of CPU per request**",
         "",
         "| process | CPU ms per request | share |",
