@@ -68,8 +68,15 @@ def operations(token: str, task_ids: list[str], rng: random.Random) -> dict[str,
     return {"create": create, "get": get, "search": search, "list": listing}
 
 
+SETTLE_SECONDS = 15  # creates leave events for the consumers: let them drain before the next operation
+
+
 async def fixed_rate(target: Target, ops: dict[str, Callable[[], Request]], duration: float) -> list[Result]:
-    return [await open_loop(name, target.base_url, 100, duration, make) for name, make in ops.items()]
+    results = []
+    for name, make in ops.items():
+        results.append(await open_loop(name, target.base_url, 100, duration, make))
+        await asyncio.sleep(SETTLE_SECONDS)
+    return results
 
 
 async def sustainable(
@@ -87,6 +94,7 @@ async def sustainable(
                 break
             best[name] = (rate, result)
             await asyncio.sleep(2)  # let queues drain before the next step
+        await asyncio.sleep(SETTLE_SECONDS)
     return best
 
 
