@@ -87,6 +87,7 @@ class Result:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     sent: int = 0
+    error_kinds: dict[str, int] = field(default_factory=dict)  # status code or exception name → count
 
     def percentile(self, p: float) -> float:
         if not self.latencies_ms:
@@ -96,10 +97,16 @@ class Result:
 
     duration: float = 0.0
 
+    @property
+    def error_detail(self) -> str:
+        return (
+            f" ({', '.join(f'{k}: {v}' for k, v in sorted(self.error_kinds.items()))})" if self.errors else ""
+        )
+
     def row(self) -> str:
         return (
             f"| {self.name} | {self.rate:.0f}/s | {self.sent} | {self.percentile(50):.1f} | "
-            f"{self.percentile(95):.1f} | {self.percentile(99):.1f} | {self.errors} |"
+            f"{self.percentile(95):.1f} | {self.percentile(99):.1f} | {self.errors}{self.error_detail} |"
         )
 
 
@@ -122,13 +129,15 @@ async def run_schedule(
 
         async def one(scheduled: float, request: Request) -> None:
             try:
-                ok = (await request(client)).status_code < 400
-            except httpx.HTTPError:
-                ok = False
-            if ok:
+                status = (await request(client)).status_code
+                kind = str(status) if status >= 400 else ""
+            except httpx.HTTPError as error:
+                kind = type(error).__name__
+            if not kind:
                 result.latencies_ms.append((time.perf_counter() - scheduled) * 1000)
             else:
                 result.errors += 1
+                result.error_kinds[kind] = result.error_kinds.get(kind, 0) + 1
 
         pending = []
         for offset, request in schedule:
