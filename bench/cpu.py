@@ -24,9 +24,23 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 def process_cpu(stack: Stack) -> dict[str, float]:
     """CPU seconds per stack process (and PostgreSQL's backends, summed) so far."""
+    children: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(proc.name))
     seconds: dict[str, float] = {}
     for name, pid in stack.running_pids().items():
-        seconds[name] = _cpu_of(pid)
+        # gunicorn serves from a forked worker: count the whole process tree, not just the master.
+        tree, todo = [], [pid]
+        while todo:
+            current = todo.pop()
+            tree.append(current)
+            todo.extend(children.get(current, []))
+        seconds[name] = sum(_cpu_of(member) for member in tree)
     seconds["postgresql"] = sum(
         _cpu_of(int(p.name)) for p in Path("/proc").iterdir() if p.name.isdigit() and _is_postgres(p)
     )
@@ -90,7 +104,9 @@ def main() -> int:
         def listing() -> Request:
             return lambda client: client.get("/api/tasks", params={"limit": "50"}, headers=headers)
 
-        time.sleep(5)  # let the freshly started JVM and sidecars settle
+        # Warm up first: a freshly started JVM and interpreters spend their first seconds compiling.
+        asyncio.run(open_loop("warm-up", target.base_url, args.rate, 15, create))
+        time.sleep(10)
         for name, make in (("create", create), ("list", listing)):
             print(asyncio.run(profile(stack, target.base_url, name, make, args.rate, args.seconds)))
     return 0
