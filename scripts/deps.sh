@@ -82,7 +82,7 @@ else
   if [[ -x "$dapr_bin/daprd" ]]; then
     progress "daprd + scheduler $DAPR_VERSION" "ok (found installed)"
   else
-    echo "  building daprd $DAPR_VERSION from the Go module (first time only, ~10-20 min)..."
+    echo "  building daprd and scheduler $DAPR_VERSION from the Go module (first time only, ~4 min on 2 cores)..."
     run_logged dapr env DAPR_VERSION="$DAPR_VERSION" DOABLE_CACHE="$cache" bash scripts/build-dapr.sh
     progress "daprd + scheduler $DAPR_VERSION" "$(cat "$cache/dapr/$DAPR_VERSION/build-time.txt")"
   fi
