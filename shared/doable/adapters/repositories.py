@@ -148,7 +148,7 @@ class TaskRepository:
             conditions.append(match)
 
         keys = _sort_keys(query.effective_sort, rank)
-        columns = [db.tasks, *[expr.label(f"k{i}") for i, (expr, _) in enumerate(keys)]]
+        columns: list[Any] = [db.tasks, *[expr.label(f"k{i}") for i, (expr, _) in enumerate(keys)]]
         # A text search visits every match anyway: on a first page, count them in the same pass. A plain
         # list walks an index and stops after one page, so there a separate (index-only) count is cheaper.
         counted_inline = bool(query.terms) and query.cursor is None
