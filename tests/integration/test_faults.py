@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from doable.adapters import db
 from doable.domain.events import Context, EventType, task_events
 from doable.domain.model import new_task
+from doable.domain.recurrence import Recurrence
 from doable.stack import FunctionPorts, Stack
 from tests.conftest import Api
 from tests.integration.conftest import audit_rows, eventually
@@ -100,7 +101,14 @@ def test_the_same_event_delivered_twice_has_one_effect(
     publisher: httpx.Client, database: sa.Engine, stack_api: Api
 ) -> None:
     now = datetime.now(UTC)
-    task = new_task(stack_api.user["id"], {"title": "twice"}, now)
+    # Due, reminded and recurring, so that every task-events consumer has work to do with it.
+    fields = {
+        "title": "twice",
+        "due_at": datetime(2030, 1, 7, 9, tzinfo=UTC),
+        "reminder_minutes_before": 10,
+        "recurrence": Recurrence.WEEKLY,
+    }
+    task = new_task(stack_api.user["id"], fields, now)
     event, _ = task_events(EventType.TASK_CREATED, task, Context(task.user_id), now)
     for _ in range(2):
         publish(publisher, "task-events", task.id, event.to_json().encode())
