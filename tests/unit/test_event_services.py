@@ -43,6 +43,12 @@ def jobs() -> RecordedJobs:
     return RecordedJobs()
 
 
+def reminded_task(uow: UoW, ctx: Context, title: str) -> tasks.Task:
+    """Due at noon on NOW's day, reminded 30 minutes before (11:30 UTC)."""
+    fields = {"title": title, "due_at": "2026-11-28T12:00:00Z", "reminder_minutes_before": 30}
+    return tasks.create_task(uow(), ctx, fields, now=NOW)
+
+
 def full_events(published: list[Event]) -> list[Event]:
     return [e for e in published if e.topic == "task-events"]
 
@@ -131,12 +137,7 @@ def test_reminder_jobs_follow_the_task(
     uow: UoW, user: User, published: list[Event], jobs: RecordedJobs
 ) -> None:
     ctx = Context(user.id)
-    task = tasks.create_task(
-        uow(),
-        ctx,
-        {"title": "Call", "due_at": "2026-11-28T12:00:00Z", "reminder_minutes_before": 30},
-        now=NOW,
-    )
+    task = reminded_task(uow, ctx, "Call")
     remind = lambda work, event: reminders.on_task_event(work, event, jobs, NOW)  # noqa: E731
     run(uow, "fire-reminder", remind, full_events(published)[-1])
     assert jobs.pending() == [reminders.job_name(task.id)]
@@ -160,12 +161,7 @@ def test_a_fired_reminder_publishes_once_and_stale_jobs_publish_nothing(
     uow: UoW, user: User, published: list[Event]
 ) -> None:
     ctx = Context(user.id)
-    task = tasks.create_task(
-        uow(),
-        ctx,
-        {"title": "Call", "due_at": "2026-11-28T12:00:00Z", "reminder_minutes_before": 30},
-        now=NOW,
-    )
+    task = reminded_task(uow, ctx, "Call")
     data = {"task_id": task.id, "user_id": user.id, "reminder_at": "2026-11-28T11:30:00.000Z"}
     assert reminders.fire(uow(), data, NOW) is True
     assert reminders.fire(uow(), data, NOW) is False
@@ -179,12 +175,7 @@ def test_notifications_come_from_reminders_and_completions_once(
     uow: UoW, user: User, published: list[Event]
 ) -> None:
     ctx = Context(user.id)
-    task = tasks.create_task(
-        uow(),
-        ctx,
-        {"title": "Dentist", "due_at": "2026-11-28T12:00:00Z", "reminder_minutes_before": 30},
-        now=NOW,
-    )
+    task = reminded_task(uow, ctx, "Dentist")
     reminders.fire(
         uow(), {"task_id": task.id, "user_id": user.id, "reminder_at": "2026-11-28T11:30:00.000Z"}, NOW
     )
