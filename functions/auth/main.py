@@ -29,7 +29,9 @@ def me(request: Request) -> Response:
 
 @function.patch("/me")
 def update_me(request: Request) -> Response:
-    return json_response(users.update_profile(request.app.uow(), request.user_id, request.json()).to_dict())
+    allow_private = request.app.settings.allow_private_webhooks
+    user = users.update_profile(request.app.uow(), request.user_id, request.json(), allow_private)
+    return json_response(user.to_dict())
 
 
 handler = function.handler

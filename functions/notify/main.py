@@ -11,7 +11,9 @@ from doable.services import notifications
 def deliver_webhook(request: Request, event: Event) -> None:
     # Retries with backoff take seconds: off the delivery thread, so the partition keeps moving.
     threading.Thread(
-        target=notifications.deliver_webhook, args=(request.app.engine, event), daemon=True
+        target=notifications.deliver_webhook,
+        args=(request.app.engine, event, request.app.settings.allow_private_webhooks),
+        daemon=True,
     ).start()
 
 

@@ -25,6 +25,7 @@ class Settings:
     oidc_audience: str | None = None
     max_body_bytes: int = 64 * 1024
     invoke_timeout_seconds: float = 10.0
+    allow_private_webhooks: bool = False  # only for trying webhooks against a receiver on this machine
     log_level: str = "INFO"
 
     @classmethod
@@ -52,4 +53,5 @@ class Settings:
                 env.get("DOABLE_INVOKE_TIMEOUT_SECONDS", cls.invoke_timeout_seconds)
             ),
             log_level=env.get("DOABLE_LOG_LEVEL", cls.log_level),
+            allow_private_webhooks=env.get("DOABLE_WEBHOOK_ALLOW_PRIVATE", "false").lower() == "true",
         )

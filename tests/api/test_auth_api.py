@@ -63,6 +63,9 @@ def test_profile_update_changes_time_zone_and_webhook(api: Api) -> None:
     assert response.json()["timezone"] == "America/New_York"
     assert api.get("/api/me").json()["webhook_url"] == "https://example.com/hook"
     assert api.patch("/api/me", json={"webhook_url": "ftp://example.com"}).status_code == 422
+    private = api.patch("/api/me", json={"webhook_url": "http://127.0.0.1:3500/v1.0/state"})
+    assert private.status_code == 422, "a webhook must not reach into the machine's own network"
+    assert private.json()["errors"][0]["rule"] == "public"
     assert api.patch("/api/me", json={"webhook_url": None}).json()["webhook_url"] is None
 
 

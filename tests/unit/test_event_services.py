@@ -238,10 +238,13 @@ def test_webhooks_retry_three_times_with_backoff_and_audit_the_final_failure(
 ) -> None:
     from doable.services import users
 
-    users.update_profile(uow(), user.id, {"webhook_url": hook_url})
+    users.update_profile(uow(), user.id, {"webhook_url": hook_url}, allow_private_webhooks=True)
     FlakyHook.failures_left = failures
     waits: list[float] = []
-    assert notifications.deliver_webhook(engine, reminder_event(user), sleep=waits.append) is delivered
+    delivered_now = notifications.deliver_webhook(
+        engine, reminder_event(user), allow_private=True, sleep=waits.append
+    )
+    assert delivered_now is delivered
     assert len(FlakyHook.received) == attempts
     assert waits == [0.5, 1.0, 2.0][: attempts - 1]
     with uow() as work:
@@ -296,3 +299,36 @@ def test_consumers_skip_events_that_cannot_concern_them(uow: UoW, user: User, pu
     assert not notifications.concerns(compact[-1])
     tasks.complete_task(uow(), ctx, plain.id, now=NOW)
     assert notifications.concerns([e for e in published if e.topic == "task-updates"][-1])
+
+
+def test_webhooks_to_private_addresses_are_refused_and_audited(
+    engine: sa.Engine, uow: UoW, user: User, hook_url: str
+) -> None:
+    from doable.services import users
+
+    with pytest.raises(users.ValidationFailed) as refused:
+        users.update_profile(uow(), user.id, {"webhook_url": hook_url})
+    assert refused.value.errors[0].rule == "public"
+    users.update_profile(uow(), user.id, {"webhook_url": hook_url}, allow_private_webhooks=True)
+    # The receiver is on this machine: without the allowance delivery refuses it before any request.
+    assert notifications.deliver_webhook(engine, reminder_event(user), sleep=lambda _: None) is False
+    assert FlakyHook.received == []
+    with uow() as work:
+        [failure] = [e for e in work.audit.chain(user.id) if e["action"] == "webhook.failed"]
+    assert failure["data"]["attempts"] == 0
+    assert "not a public address" in failure["data"]["error"]
+
+
+@pytest.mark.parametrize(
+    ("url", "refused"),
+    [
+        ("https://example.com/hook", False),
+        ("http://10.0.0.5/hook", True),
+        ("http://[::1]:8080/x", True),
+        ("http://localhost/x", True),
+        ("http://169.254.169.254/latest", True),
+    ],
+)
+def test_webhook_targets_are_judged_by_address(url: str, refused: bool) -> None:
+    assert bool(notifications.webhook_target_problem(url, False, resolve=False)) is refused
+    assert notifications.webhook_target_problem(url, True, resolve=False) is None

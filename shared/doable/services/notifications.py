@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 from sqlalchemy import Engine
@@ -89,12 +92,14 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
 def deliver_webhook(
     engine: Engine,
     event: Event,
-    post: Callable[..., httpx.Response] | None = None,
+    allow_private: bool = False,
     sleep: Callable[[float], None] = time.sleep,
 ) -> bool:
     """POSTs a reminder to the user's webhook_url: 1 try plus 3 retries with exponential backoff.
 
-    The final failure is recorded in the audit log, so the user can see why nothing arrived.
+    The final failure is recorded in the audit log, so the user can see why nothing arrived. A URL
+    that resolves to a loopback, private or link-local address is refused (unless `allow_private`):
+    the webhook must not become a way into the cluster's own network.
     """
     if event.type != EventType.REMINDER_DUE:
         return False
@@ -109,13 +114,13 @@ def deliver_webhook(
         "task": event.data.get("task"),
         "reminder_at": event.data.get("reminder_at"),
     }
-    post = post or httpx.post
-    error = ""
-    for attempt in range(WEBHOOK_RETRIES + 1):
+    error = webhook_target_problem(user.webhook_url, allow_private, resolve=True) or ""
+    attempts = 0 if error else WEBHOOK_RETRIES + 1
+    for attempt in range(attempts):
         if attempt:
             sleep(0.5 * 2 ** (attempt - 1))
         try:
-            response = post(
+            response = httpx.post(
                 user.webhook_url,
                 json=body,
                 timeout=WEBHOOK_TIMEOUT,
@@ -126,7 +131,7 @@ def deliver_webhook(
             error = f"HTTP {response.status_code}"
         except httpx.HTTPError as failure:
             error = f"{type(failure).__name__}: {failure}"
-    log.warning("webhook for %s failed after %d attempts: %s", event.id, WEBHOOK_RETRIES + 1, error)
+    log.warning("webhook for %s failed after %d attempts: %s", event.id, attempts, error)
     now = utcnow()
     with engine.begin() as connection:
         AuditLog(connection).append(
@@ -139,7 +144,30 @@ def deliver_webhook(
                 "occurred_at": now,
                 "recorded_at": now,
                 "correlation_id": event.correlation_id,
-                "data": {"url": user.webhook_url, "attempts": WEBHOOK_RETRIES + 1, "error": error},
+                "data": {"url": user.webhook_url, "attempts": attempts, "error": error},
             }
         )
     return False
+
+
+def webhook_target_problem(url: str, allow_private: bool, *, resolve: bool) -> str | None:
+    """Why `url` may not receive webhooks, or None. Without `resolve`, only literal hosts are judged."""
+    host = urlparse(url).hostname or ""
+    if allow_private:
+        return None
+    if host == "localhost" or host.endswith(".localhost"):
+        return f"{host} is not a public address"
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        if not resolve:
+            return None
+        try:
+            infos = socket.getaddrinfo(host, urlparse(url).port or 443, proto=socket.IPPROTO_TCP)
+        except socket.gaierror as failure:
+            return f"cannot resolve {host}: {failure}"
+        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    for address in addresses:
+        if not address.is_global:
+            return f"{host} is not a public address ({address})"
+    return None

@@ -13,9 +13,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from doable.adapters.tokens import Identity, TokenService
 from doable.adapters.unit_of_work import UnitOfWork
-from doable.domain.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed
+from doable.domain.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed, invalid
 from doable.domain.model import User, new_id, utcnow
 from doable.domain.recurrence import validate_timezone
+from doable.services.notifications import webhook_target_problem
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 PASSWORD_MIN = 8
@@ -81,8 +82,15 @@ def current_user(uow: UnitOfWork, identity: Identity, now: datetime | None = Non
     return user
 
 
-def update_profile(uow: UnitOfWork, user_id: str, data: Mapping[str, Any]) -> User:
+def update_profile(
+    uow: UnitOfWork, user_id: str, data: Mapping[str, Any], allow_private_webhooks: bool = False
+) -> User:
     clean = _validate(data, required=(), allowed=("name", "timezone", "webhook_url"))
+    problem = clean.get("webhook_url") and webhook_target_problem(
+        clean["webhook_url"], allow_private_webhooks, resolve=False
+    )
+    if problem:
+        raise invalid("webhook_url", "public", f"{problem}; use a public http(s) URL")
     with uow:
         user = uow.users.get(user_id)
         if user is None:
