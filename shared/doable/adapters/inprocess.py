@@ -94,10 +94,6 @@ class InProcessJobs:
         with self._wake:
             self._jobs.pop(name, None)
 
-    def pending(self) -> list[str]:
-        with self._wake:
-            return sorted(self._jobs)
-
     def _run(self) -> None:
         while True:
             with self._wake:

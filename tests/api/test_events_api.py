@@ -1,0 +1,85 @@
+"""The event side seen through the API, embedded and on the stack alike: reminders, completions,
+recurrence and history all arrive without anyone calling the consumers directly."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.conftest import Api
+
+
+def eventually(check: Callable[[], Any], timeout: float = 20) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.1)
+
+
+def notifications(api: Api, task_id: str, kind: str) -> list[dict[str, Any]]:
+    return [
+        n
+        for n in api.get("/api/notifications").json()["items"]
+        if n["task_id"] == task_id and n["kind"] == kind
+    ]
+
+
+def test_a_passed_reminder_fires_at_once_and_completion_notifies(api: Api) -> None:
+    due = datetime.now(UTC) + timedelta(minutes=30)
+    task = api.new_task(title="Dentist", due_at=due.isoformat(), reminder_minutes_before=60)
+    assert eventually(lambda: notifications(api, task["id"], "reminder")), "reminder time passed: fires now"
+    api.post(f"/api/tasks/{task['id']}/complete")
+    [done] = eventually(lambda: notifications(api, task["id"], "completed"))
+    inbox = api.get("/api/notifications", params={"unread": "true"}).json()
+    assert inbox["unread"] == 2
+    assert api.post(f"/api/notifications/{done['id']}/read").json()["read_at"] is not None
+    assert api.get("/api/notifications", params={"unread": "true"}).json()["unread"] == 1
+    assert api.post("/api/notifications/nope/read").status_code == 404
+
+
+def test_completing_a_recurring_task_spawns_the_next_once_and_history_records_it(api: Api) -> None:
+    api.patch("/api/me", json={"timezone": "Europe/Paris"})
+    task = api.new_task(
+        title="Standup", recurrence="daily", due_at="2030-03-30T09:00:00+01:00", tags=["work"]
+    )
+    api.post(f"/api/tasks/{task['id']}/complete")
+
+    def series() -> list[dict[str, Any]]:
+        items = api.get("/api/tasks", params={"q": "standup", "sort": "due_at"}).json()["items"]
+        return items if len(items) >= 2 else []
+
+    first, spawned = eventually(series)
+    assert first["id"] == task["id"]
+    assert spawned["series_id"] == task["id"] and spawned["tags"] == ["work"]
+    assert spawned["due_at"] == "2030-03-31T07:00:00.000Z", "09:00 in Paris after the clocks went forward"
+    api.post(f"/api/tasks/{task['id']}/reopen")
+    api.post(f"/api/tasks/{task['id']}/complete")
+    time.sleep(1)
+    assert len(api.get("/api/tasks", params={"q": "standup"}).json()["items"]) == 2, "spawned once only"
+
+    history = eventually(
+        lambda: (
+            len(api.get(f"/api/tasks/{task['id']}/history").json()) >= 4
+            and api.get(f"/api/tasks/{task['id']}/history").json()
+        )
+    )
+    assert [h["action"] for h in history] == [
+        "task.created",
+        "task.completed",
+        "task.reopened",
+        "task.completed",
+    ]
+
+    assert api.delete(f"/api/tasks/{spawned['id']}", params={"scope": "series"}).status_code == 204
+    assert api.get(f"/api/tasks/{spawned['id']}").status_code == 404
+
+
+def test_another_users_history_and_notifications_stay_private(api: Api, other_api: Api) -> None:
+    task = api.new_task(title="mine")
+    eventually(lambda: api.get(f"/api/tasks/{task['id']}/history").status_code == 200)
+    assert other_api.get(f"/api/tasks/{task['id']}/history").status_code == 404
+    assert other_api.get("/api/notifications").json()["items"] == []
