@@ -16,7 +16,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from doable.config import REPO_ROOT, Settings
-from doable.stack import CACHE, DAPR_BIN, Stack
+from doable.stack import CACHE, DAPR_BIN, Stack, StackBusy
 
 TEST_STATE = REPO_ROOT / ".doable" / "test"
 
@@ -53,6 +53,8 @@ def local_stack(stack_lock: None) -> Iterator[Stack]:
     stack = Stack(TEST_STATE, "doable_test", fresh=True, progress=lambda line: print(line, file=sys.stderr))
     try:
         stack.start()
+    except StackBusy:
+        raise  # someone else's stack: not ours to stop
     except BaseException:
         stack.stop()
         raise

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import signal
 import sys
 import threading
@@ -63,11 +62,14 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _up(args: argparse.Namespace) -> int:
-    from doable.stack import Stack, StackError
+    from doable.stack import Stack, StackBusy, StackError
 
     stack = Stack(args.state_dir, args.database, fresh=args.fresh)
     try:
         stack.start()
+    except StackBusy as error:
+        print(f"up refused: {error}", file=sys.stderr)  # the running stack is left alone
+        return 1
     except (StackError, KeyboardInterrupt) as error:
         print(f"up failed: {error}", file=sys.stderr)
         stack.stop()
@@ -78,9 +80,10 @@ def _up(args: argparse.Namespace) -> int:
         return 0
     print("press Ctrl-C to stop")
     stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        stopped.wait()
+    for signum in (signal.SIGINT, signal.SIGTERM):  # also when started where SIGINT was ignored
+        signal.signal(signum, lambda *_: stopped.set())
+    while not stopped.wait(1):
+        pass
     print("stopping…")
     stack.stop()
     return 0

@@ -70,6 +70,10 @@ class StackError(RuntimeError):
     """The stack could not start; the message says which part and where its log is."""
 
 
+class StackBusy(StackError):
+    """Another stack holds the state directory or the ports; nothing was started, nothing to stop."""
+
+
 @dataclass(frozen=True)
 class FunctionPorts:
     app: int
@@ -247,14 +251,12 @@ class Stack:
 
     def start(self) -> None:
         if self.running_pids():
-            raise StackError(
+            raise StackBusy(
                 f"a stack is already running (pids in {self.pids_file}); stop it with `make down`"
             )
         busy = [p for p in (KAFKA_PORT, SCHEDULER_PORT, 8080) if port_open(p)]
         if busy:
-            raise StackError(
-                f"ports {busy} are in use; is another Doable stack running? `make down` stops it"
-            )
+            raise StackBusy(f"ports {busy} are in use; is another Doable stack running? `make down` stops it")
         self._check_binaries()
         if self.fresh:  # a fresh stack forgets old events and jobs too, not only the database
             for part in ("kafka", "scheduler", "logs"):
