@@ -3,7 +3,7 @@
 # registering only the components Doable uses, so a cold build stays within minutes.
 set -euo pipefail
 
-version="${DAPR_VERSION:?DAPR_VERSION is required, e.g. 1.18.1}"
+version="${DAPR_VERSION:?DAPR_VERSION is required, e.g. 1.16.0}"
 cache="${DOABLE_CACHE:-$HOME/.cache/doable}"
 bin="$cache/dapr/$version/bin"
 src="$cache/dapr/$version/src"

@@ -337,3 +337,24 @@ def test_subscription_profile_parks_failed_events_on_dead_letter_topics(render: 
         assert int(revision_annotations(services[app])["autoscaling.knative.dev/min-scale"]) >= 1
     with pytest.raises(RenderError, match="eventDelivery"):
         render(CHART / "values.yaml", set=["eventDelivery=knative"])
+
+
+def test_only_chat_gets_the_assistant_model_and_its_key_from_a_secret(render: Renderer) -> None:
+    rendered = render(
+        CHART / "values.yaml",
+        set=[
+            "functions.chat.env.DOABLE_LLM_URL=https://llm.example/v1/chat/completions",
+            "functions.chat.secretEnv.DOABLE_LLM_API_KEY.name=doable-llm",
+            "functions.chat.secretEnv.DOABLE_LLM_API_KEY.key=api-key",
+        ],
+    )
+    for name, service in knative_services(rendered).items():
+        env = {e["name"]: e for e in service["spec"]["template"]["spec"]["containers"][0]["env"]}
+        if name == "chat":
+            assert env["DOABLE_LLM_URL"]["value"] == "https://llm.example/v1/chat/completions"
+            assert env["DOABLE_LLM_API_KEY"]["valueFrom"]["secretKeyRef"] == {
+                "name": "doable-llm",
+                "key": "api-key",
+            }
+        else:
+            assert not any(key.startswith("DOABLE_LLM") for key in env), name
