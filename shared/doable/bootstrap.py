@@ -74,6 +74,8 @@ _container: Container | None = None
 def container(settings: Settings | None = None) -> Container:
     """The process's container, built on first use so a function starts before its sidecar is ready."""
     global _container
+    if _container is not None:  # the hot path: every request asks
+        return _container
     with _lock:
         if _container is None:
             settings = settings or Settings.from_env()

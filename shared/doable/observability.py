@@ -102,6 +102,8 @@ class JsonLinesSpanExporter(SpanExporter):
 def configure_tracing(service: str) -> None:
     """Installs the process's tracer provider once; the first function to ask names the service."""
     global _tracing_service
+    if _tracing_service is not None:  # every request asks; only the first takes the lock
+        return
     with _tracing_lock:
         if _tracing_service is not None:
             return
