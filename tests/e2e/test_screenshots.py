@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,12 @@ def seed(user: User) -> dict[str, str]:
         recurrence="monthly",
         reminder_minutes_before=1440,
     )
+    # Its reminder time has passed, so it fires at once; wait for it before the edits below move the
+    # reminder, or the job would find it moved and (rightly) stay silent.
+    deadline = time.monotonic() + 20
+    while not any(n["task_id"] == slides["id"] for n in user.api.get("/api/notifications").json()["items"]):
+        assert time.monotonic() < deadline, "the passed reminder did not fire"
+        time.sleep(0.1)
     user.api.patch(
         f"/api/tasks/{slides['id']}",
         json={"description": "Revenue, hiring plan, roadmap.", "tags": ["work", "q4"]},
