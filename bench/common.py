@@ -90,10 +90,7 @@ class Result:
     error_kinds: dict[str, int] = field(default_factory=dict)  # status code or exception name → count
 
     def percentile(self, p: float) -> float:
-        if not self.latencies_ms:
-            return float("nan")
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+        return percentile(self.latencies_ms, p)
 
     duration: float = 0.0
 
@@ -225,7 +222,7 @@ def stack_target(state_dir: Path) -> Iterator[Target]:
     )
     stack.start()
     try:
-        secrets = json.loads((state_dir / "secrets.json").read_text())
+        secrets = stack.secrets()
         yield Target("stack", "http://127.0.0.1:8080", secrets["database-url"], secrets["jwt-signing-key"])
     finally:
         stack.stop()
@@ -335,13 +332,16 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {memory_kb / 1024 / 1024:.0f} GiB RAM, Python {python}"
 
 
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile; NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
 def summary(values: list[float]) -> str:
     if not values:
         return "n/a"
-    ordered = sorted(values)
-
-    def pick(p: float) -> float:
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-    mean = statistics.mean(values)
-    return f"{pick(50):.0f} / {pick(95):.0f} / {pick(99):.0f} (mean {mean:.0f}, n={len(values)})"
+    p50, p95, p99 = (percentile(values, p) for p in (50, 95, 99))
+    return f"{p50:.0f} / {p95:.0f} / {p99:.0f} (mean {statistics.mean(values):.0f}, n={len(values)})"

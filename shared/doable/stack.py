@@ -303,6 +303,10 @@ class Stack:
         if missing:
             raise StackError(f"missing {', '.join(missing)}; run `make deps` first")
 
+    def secrets(self) -> dict[str, str]:
+        """The secrets `start` generated for this state directory (database URL, JWT key, API tokens)."""
+        return dict(json.loads((self.state_dir / "secrets.json").read_text()))
+
     def _secrets(self) -> dict[str, str]:
         """Generated once per state directory and read by daprd's local file secret store."""
         path = self.state_dir / "secrets.json"

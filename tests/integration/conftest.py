@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -19,7 +18,7 @@ STACK_URL = "http://127.0.0.1:8080"
 
 @pytest.fixture(scope="session")
 def database(local_stack: Stack) -> Iterator[sa.Engine]:
-    secrets = json.loads((local_stack.state_dir / "secrets.json").read_text())
+    secrets = local_stack.secrets()
     engine = make_engine(secrets["database-url"])
     yield engine
     engine.dispose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,7 +25,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def publisher(local_stack: Stack) -> Iterator[httpx.Client]:
     """The Dapr pub/sub API of a sidecar that may publish (relay-outbox's), for hand-made deliveries."""
-    token = json.loads((local_stack.state_dir / "secrets.json").read_text())["dapr-api-token"]
+    token = local_stack.secrets()["dapr-api-token"]
     port = FunctionPorts.of("relay-outbox").dapr_http
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"dapr-api-token": token}) as client:
         yield client
@@ -154,7 +153,7 @@ def test_a_reminder_due_while_its_function_is_down_is_delivered_when_it_returns(
 ) -> None:
     due = datetime.now(UTC) + timedelta(minutes=10, seconds=6)
     task = stack_api.new_task(title="late reminder", due_at=due.isoformat(), reminder_minutes_before=10)
-    token = json.loads((local_stack.state_dir / "secrets.json").read_text())["dapr-api-token"]
+    token = local_stack.secrets()["dapr-api-token"]
     jobs_url = f"http://127.0.0.1:{FunctionPorts.of('fire-reminder').dapr_http}/v1.0-alpha1/jobs/fire-reminder--{task['id']}"
     assert eventually(
         lambda: httpx.get(jobs_url, headers={"dapr-api-token": token}).status_code == 200, timeout=10

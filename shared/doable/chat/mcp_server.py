@@ -34,7 +34,8 @@ from doable.domain.errors import DomainError
 from doable.domain.events import Context as Caller
 from doable.domain.model import Task, new_id
 from doable.domain.query import parse_task_query
-from doable.http.function import Request, read_body
+from doable.http.body import read_body
+from doable.http.function import Request
 from doable.services import tasks
 
 PATH = "/mcp"

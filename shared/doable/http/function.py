@@ -23,6 +23,7 @@ from doable.bootstrap import Container, container
 from doable.domain.errors import DomainError, Unauthorized
 from doable.domain.events import Context
 from doable.domain.model import new_id
+from doable.http.body import read_body
 from doable.http.problem import from_error, json_response, problem
 from doable.observability import (
     HTTP_LATENCY,
@@ -72,16 +73,6 @@ class Request:
         if not isinstance(body, dict):
             raise DomainError("the body must be a JSON object", 400, "Malformed JSON")
         return body
-
-
-def read_body(raw: flask.Request, limit: int) -> bytes:
-    """The request body, refused with 413 past `limit` bytes (declared or actually sent)."""
-    if raw.content_length is not None and raw.content_length > limit:
-        raise DomainError(f"the body is larger than {limit} bytes", 413, "Payload too large")
-    body = raw.get_data(cache=True)
-    if len(body) > limit:
-        raise DomainError(f"the body is larger than {limit} bytes", 413, "Payload too large")
-    return body
 
 
 RouteHandler = Callable[[Request], Response]

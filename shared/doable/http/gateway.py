@@ -12,6 +12,7 @@ from flask import Response
 from werkzeug.test import EnvironBuilder
 
 from doable.adapters.dapr import DaprSidecar
+from doable.http.body import read_body
 from doable.http.problem import problem
 
 if TYPE_CHECKING:
@@ -144,8 +145,6 @@ def forward(
             response.headers["Allow"] = ", ".join(allowed)
             return response
         return problem(404, f"no such endpoint: {raw.method} {raw.path}; see /api/openapi.json")
-    from doable.http.function import read_body
-
     read_body(raw, max_body_bytes)  # refuse oversized bodies here, before they cross the network
     headers = {name: raw.headers[name] for name in FORWARDED_REQUEST_HEADERS if name in raw.headers}
     headers["X-Correlation-ID"] = correlation_id
