@@ -1,0 +1,18 @@
+"""Sign-in throttling: failed attempts per account and per client address, shared by every replica.
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass  # filled in by the change that needs it
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,18 @@
+"""Webhook outbox: a delivery is committed with its notification, then POSTed, so a crash loses nothing.
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass  # filled in by the change that needs it
+
+
+def downgrade() -> None:
+    pass
