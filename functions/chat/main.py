@@ -30,7 +30,7 @@ def conversation(request: Request) -> Response:
     return json_response(found.to_public())
 
 
-@function.route("*", "/mcp")
+@function.post("/mcp")  # stateless JSON-RPC: no GET stream, no session to DELETE
 def agent_tools(request: Request) -> Response:
     return mcp.handle(request)
 

@@ -23,11 +23,7 @@ def openapi(request: Request) -> Response:
 @function.route("*", "/api/{rest*}", auth=False)
 def api(request: Request) -> Response:
     assert request.app.invoker is not None, "the gateway needs an invoker"
-    ctx = request.ctx
-    settings = request.app.settings
-    return forward(
-        request.app.invoker, request.raw, ctx.correlation_id, ctx.traceparent or "", settings.max_body_bytes
-    )
+    return forward(request.app.invoker, request.raw, request.ctx, request.app.settings)
 
 
 @function.get("/{asset*}", auth=False)

@@ -25,6 +25,7 @@ class Settings:
     oidc_audience: str | None = None
     max_body_bytes: int = 64 * 1024
     invoke_timeout_seconds: float = 10.0
+    trusted_proxy_hops: int = 0  # proxies in front of the gateway whose X-Forwarded-For is believed
     allow_private_webhooks: bool = False  # only for trying webhooks against a receiver on this machine
     log_level: str = "INFO"
 
@@ -52,6 +53,7 @@ class Settings:
             invoke_timeout_seconds=float(
                 env.get("DOABLE_INVOKE_TIMEOUT_SECONDS", cls.invoke_timeout_seconds)
             ),
+            trusted_proxy_hops=int(env.get("DOABLE_TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops)),
             log_level=env.get("DOABLE_LOG_LEVEL", cls.log_level),
             allow_private_webhooks=env.get("DOABLE_WEBHOOK_ALLOW_PRIVATE", "false").lower() == "true",
         )

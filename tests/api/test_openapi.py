@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from doable.domain.model import Priority
 from doable.domain.query import SORTS
-from doable.http.gateway import ROUTES
+from doable.http.routes import PUBLIC_ROUTES
 from tests.conftest import Api
 
 
@@ -27,19 +26,9 @@ def test_the_gateway_serves_a_valid_openapi_31_document(api: Api) -> None:
     assert operations(spec)
 
 
-def test_every_documented_operation_is_routed_and_every_route_is_documented(api: Api) -> None:
+def test_the_document_lists_exactly_the_routes_the_gateway_forwards(api: Api) -> None:
     spec = api.get("/api/openapi.json").json()
-    documented = operations(spec)
-    for method, path in documented:
-        concrete = re.sub(r"\{\w+\}", "some-id", path)
-        assert any(method in methods and pattern.match(concrete) for methods, pattern, _ in ROUTES), (
-            method,
-            path,
-        )
-    for methods, pattern, app_id in ROUTES:
-        assert any(m in methods and pattern.match(re.sub(r"\{\w+\}", "some-id", p)) for m, p in documented), (
-            app_id
-        )
+    assert sorted(operations(spec)) == sorted((route.method, route.template) for route in PUBLIC_ROUTES)
 
 
 def test_every_documented_operation_answers_through_the_gateway(api: Api) -> None:

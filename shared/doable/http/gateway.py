@@ -1,8 +1,7 @@
-"""The public gateway's routing: which function answers which /api path, and how the call gets there."""
+"""The public gateway: checks a request against the public routes and hands it to the function owning it."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol
 
@@ -12,33 +11,15 @@ from flask import Response
 from werkzeug.test import EnvironBuilder
 
 from doable.adapters.dapr import DaprSidecar
+from doable.config import Settings
+from doable.domain.events import Context
 from doable.http.body import read_body
 from doable.http.problem import problem
+from doable.http.routes import UnsafePath, resolve, safe_segments
 
 if TYPE_CHECKING:
     from doable.http.function import HttpFunction
 
-API_PREFIX = "/api"
-ANY = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
-
-# (methods, path below /api, app id). The first match wins.
-ROUTES: tuple[tuple[frozenset[str], re.Pattern[str], str], ...] = tuple(
-    (frozenset(methods), re.compile(f"^{pattern}/?$"), app_id)
-    for methods, pattern, app_id in (
-        ({"POST"}, r"/auth/(register|login)", "auth"),
-        ({"GET", "PATCH"}, r"/me", "auth"),
-        ({"POST"}, r"/tasks", "create-task"),
-        ({"GET"}, r"/tasks", "search-tasks"),
-        ({"GET"}, r"/tags", "search-tasks"),
-        ({"GET"}, r"/tasks/[^/]+/history", "activity"),
-        ({"GET"}, r"/tasks/[^/]+", "search-tasks"),
-        ({"PATCH", "DELETE"}, r"/tasks/[^/]+", "update-task"),
-        ({"POST"}, r"/tasks/[^/]+/(complete|reopen)", "update-task"),
-        (ANY, r"/notifications(/.*)?", "activity"),
-        (ANY, r"/chat(/.*)?", "chat"),
-        (ANY, r"/mcp", "chat"),  # the MCP server for AI agents lives in the chat function
-    )
-)
 FORWARDED_REQUEST_HEADERS = (
     "Mcp-Protocol-Version",
     "Mcp-Method",
@@ -59,18 +40,8 @@ RETURNED_HEADERS = (
     "traceparent",
     "Allow",
     "WWW-Authenticate",
+    "Retry-After",
 )
-
-
-def resolve(method: str, path: str) -> tuple[str | None, list[str]]:
-    """The app id for a request below /api, or None and the methods that path does accept."""
-    allowed: list[str] = []
-    for methods, pattern, app_id in ROUTES:
-        if pattern.match(path):
-            if method in methods:
-                return app_id, []
-            allowed.extend(methods)
-    return None, sorted(set(allowed))
 
 
 class Invoker(Protocol):
@@ -134,19 +105,36 @@ class InProcessInvoker:
         return function.handler(inner)
 
 
-def forward(
-    invoker: Invoker, raw: flask.Request, correlation_id: str, traceparent: str, max_body_bytes: int
-) -> Response:
-    path = raw.path.removeprefix(API_PREFIX) or "/"
-    app_id, allowed = resolve(raw.method, path)
-    if app_id is None:
+def client_address(raw: flask.Request, trusted_proxy_hops: int) -> str:
+    """The caller's address: the peer's, or with proxies in front, the entry they vouch for.
+
+    Each trusted proxy appends the address it saw to X-Forwarded-For, so only the last
+    `trusted_proxy_hops` entries were written by someone we trust; anything left of them is the
+    caller's own claim and is never believed.
+    """
+    peer = raw.remote_addr or ""
+    if trusted_proxy_hops <= 0:
+        return peer
+    chain = [part.strip() for part in raw.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+    return chain[-trusted_proxy_hops] if len(chain) >= trusted_proxy_hops else peer
+
+
+def forward(invoker: Invoker, raw: flask.Request, ctx: Context, settings: Settings) -> Response:
+    """Forwards a request below /api to the function that declares its route, or refuses it here."""
+    try:
+        segments = safe_segments(raw.path, raw.environ.get("RAW_URI") or raw.environ.get("REQUEST_URI"))
+    except UnsafePath as error:
+        return problem(400, f"{error}; send the path as /api/openapi.json documents it", "Unsafe path")
+    route, params, allowed = resolve(raw.method, segments)
+    if route is None:
         if allowed:
             response = problem(405, f"{raw.method} is not allowed on {raw.path}; use {', '.join(allowed)}")
             response.headers["Allow"] = ", ".join(allowed)
             return response
         return problem(404, f"no such endpoint: {raw.method} {raw.path}; see /api/openapi.json")
-    read_body(raw, max_body_bytes)  # refuse oversized bodies here, before they cross the network
+    read_body(raw, settings.max_body_bytes)  # refuse oversized bodies here, before they cross the network
     headers = {name: raw.headers[name] for name in FORWARDED_REQUEST_HEADERS if name in raw.headers}
-    headers["X-Correlation-ID"] = correlation_id
-    headers["traceparent"] = traceparent
-    return invoker(app_id, raw, path, headers)
+    headers["X-Correlation-ID"] = ctx.correlation_id
+    headers["traceparent"] = ctx.traceparent or ""
+    headers["X-Forwarded-For"] = client_address(raw, settings.trusted_proxy_hops)
+    return invoker(route.app_id, raw, route.path(params), headers)

@@ -1,0 +1,146 @@
+"""The gateway forwards only declared routes, rebuilt from their templates; hostile spellings stop at it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import unquote
+
+import flask
+import pytest
+from flask import Response
+from werkzeug.test import EnvironBuilder
+
+from doable.config import REPO_ROOT, Settings
+from doable.domain.events import Context
+from doable.embedded import load_functions
+from doable.http.events import EVENTS_PATH
+from doable.http.gateway import forward
+from doable.http.routes import PUBLIC_ROUTES
+
+TASK_ID = "6f1c2b7e-8d51-4f43-9a57-0d6c4bd8a0b1"
+
+
+class RecordingInvoker:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, str, dict[str, str]]] = []
+
+    def __call__(self, app_id: str, raw: flask.Request, path: str, headers: Mapping[str, str]) -> Response:
+        self.calls.append((app_id, raw.method, path, dict(headers)))
+        return Response("{}", status=200, mimetype="application/json")
+
+
+def send(
+    method: str,
+    raw_path: str,
+    *,
+    hops: int = 0,
+    headers: dict[str, str] | None = None,
+    remote: str = "203.0.113.7",
+) -> tuple[Response, RecordingInvoker]:
+    """A request as a WSGI server would pass it: PATH_INFO decoded, RAW_URI as sent."""
+    path, _, query = raw_path.partition("?")
+    builder = EnvironBuilder(method=method, path="/", query_string=query, headers=headers or {})
+    environ = builder.get_environ()
+    builder.close()
+    environ["PATH_INFO"] = unquote(path)
+    environ["RAW_URI"] = raw_path
+    environ["REMOTE_ADDR"] = remote
+    invoker = RecordingInvoker()
+    settings = Settings(trusted_proxy_hops=hops)
+    response = forward(invoker, flask.Request(environ), Context(user_id="", correlation_id="c-1"), settings)
+    return response, invoker
+
+
+def test_each_function_declares_exactly_its_public_routes() -> None:
+    functions = load_functions(REPO_ROOT / "functions")
+    internal = {EVENTS_PATH, "/job/{job}"}
+    for app_id, function in functions.items():
+        if app_id == "web":
+            continue
+        declared = {(r.method, r.template) for r in function.routes if r.template not in internal}
+        public = {(r.method, r.template) for r in PUBLIC_ROUTES if r.app_id == app_id}
+        assert declared == public, app_id
+    assert {r.app_id for r in PUBLIC_ROUTES} <= set(functions)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "app_id", "forwarded"),
+    [
+        ("GET", f"/api/tasks/{TASK_ID}", "search-tasks", f"/tasks/{TASK_ID}"),
+        ("GET", f"/api/tasks/{TASK_ID}/", "search-tasks", f"/tasks/{TASK_ID}"),
+        ("PATCH", f"/api/tasks/{TASK_ID}", "update-task", f"/tasks/{TASK_ID}"),
+        ("POST", f"/api/tasks/{TASK_ID}/complete", "update-task", f"/tasks/{TASK_ID}/complete"),
+        ("GET", f"/api/tasks/{TASK_ID}/history", "activity", f"/tasks/{TASK_ID}/history"),
+        ("GET", "/api/tasks?q=a%2Fb&tag=x", "search-tasks", "/tasks"),
+        ("POST", "/api/auth/login", "auth", "/auth/login"),
+        ("POST", "/api/mcp", "chat", "/mcp"),
+    ],
+)
+def test_a_declared_route_is_forwarded_to_its_function_on_the_rebuilt_path(
+    method: str, path: str, app_id: str, forwarded: str
+) -> None:
+    response, invoker = send(method, path)
+    assert response.status_code == 200
+    assert [(call[0], call[1], call[2]) for call in invoker.calls] == [(app_id, method, forwarded)]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/tasks/..%2F..%2F..%2Fv1.0%2Fsecrets%2Fsecretstore%2Fjwt-signing-key",
+        "/api/tasks/..%2f..%2fv1.0%2fmetadata",
+        "/api/tasks/%2E%2E/%2E%2E/v1.0/metadata",
+        "/api/notifications/../../../v1.0/secrets/secretstore/jwt-signing-key",
+        "/api/chat/../../write-audit/method/events",
+        "/api/tasks/x/../../../v1.0/shutdown",
+        "/api/tasks/.",
+        "/api/tasks/./complete",
+        "/api/tasks//history",
+        "/api/tasks/a%5C..%5C..%5Cv1.0",
+        "/api/tasks/a\\..\\v1.0",
+        "/api/tasks/%252e%252e%252fv1.0",
+        "/api/tasks/a%00b",
+    ],
+)
+def test_paths_that_could_normalise_elsewhere_never_reach_a_sidecar(path: str) -> None:
+    response, invoker = send("GET", path)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    assert invoker.calls == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/api/v1.0/metadata", 404),
+        ("POST", "/api/events", 404),
+        ("POST", "/api/job/reminder-1", 404),
+        ("GET", "/api/tasks/not;an;id", 404),
+        ("GET", "/api/tasks/a.b", 404),
+        ("GET", f"/api/tasks/{'a' * 65}", 404),
+        ("GET", "/api/notifications/x", 404),
+        ("GET", "/api/mcp", 405),
+        ("DELETE", "/api/mcp", 405),
+        ("PUT", f"/api/tasks/{TASK_ID}", 405),
+        ("POST", "/api/metrics", 404),
+    ],
+)
+def test_anything_not_declared_is_refused_at_the_gateway(method: str, path: str, status: int) -> None:
+    response, invoker = send(method, path)
+    assert response.status_code == status
+    assert invoker.calls == []
+    if status == 405:
+        assert response.headers["Allow"]
+
+
+def test_the_client_address_is_the_peer_unless_proxies_in_front_are_trusted() -> None:
+    spoofed = {"X-Forwarded-For": "198.51.100.1, 192.0.2.9"}
+    _, invoker = send("POST", "/api/auth/login", headers=spoofed)
+    assert invoker.calls[0][3]["X-Forwarded-For"] == "203.0.113.7"  # the caller's own claim is ignored
+    _, invoker = send("POST", "/api/auth/login", headers=spoofed, hops=1)
+    assert invoker.calls[0][3]["X-Forwarded-For"] == "192.0.2.9"  # what the one trusted proxy saw
+
+
+def test_a_short_forwarded_chain_falls_back_to_the_peer() -> None:
+    _, invoker = send("POST", "/api/auth/login", hops=2, headers={"X-Forwarded-For": "192.0.2.9"})
+    assert invoker.calls[0][3]["X-Forwarded-For"] == "203.0.113.7"
