@@ -69,6 +69,19 @@ def test_recurrence_and_reminders_need_a_due_date(api: Api) -> None:
     assert {e["field"] for e in response.json()["errors"]} == {"recurrence", "reminder_minutes_before"}
 
 
+def test_times_outside_the_documented_range_are_refused_on_create_edit_and_list(api: Api) -> None:
+    far = {"title": "far", "due_at": "9999-12-31T23:00:00-05:00", "recurrence": "daily"}
+    response = api.post("/api/tasks", json=far)
+    assert response.status_code == 422
+    assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [("due_at", "range")]
+    assert "2200-12-31T23:59:59Z" in response.json()["detail"]
+    task = api.new_task(title="near", due_at="2200-12-31T23:59:59Z", recurrence="daily")
+    assert api.patch(f"/api/tasks/{task['id']}", json={"due_at": "1969-12-31T23:59:59Z"}).status_code == 422
+    listed = api.get("/api/tasks", params={"due_after": "0001-01-01T00:00:00+05:00"})
+    assert listed.status_code == 422
+    assert [(e["field"], e["rule"]) for e in listed.json()["errors"]] == [("due_after", "range")]
+
+
 def test_missing_title_malformed_json_and_oversized_bodies(api: Api) -> None:
     assert api.post("/api/tasks", json={}).json()["errors"][0]["field"] == "title"
     malformed = api.post("/api/tasks", content=b"{nope", headers={"Content-Type": "application/json"})

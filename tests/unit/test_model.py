@@ -116,3 +116,37 @@ def test_public_representation_uses_utc_z_times() -> None:
     assert body["due_at"] == "2026-12-01T09:30:15.123Z"
     assert body["reminder_at"] == "2026-12-01T09:00:15.123Z"
     assert body["tags"] == [] and body["status"] == "open"
+
+
+@pytest.mark.parametrize(
+    "due_at",
+    [
+        "1969-12-31T23:59:59Z",
+        "1970-01-01T00:30:00+01:00",  # 1969 in UTC
+        "2201-01-01T00:00:00Z",
+        "2200-12-31T23:00:00-01:00",  # 2201 in UTC
+        "9999-12-31T23:00:00-05:00",  # past year 9999 in UTC: must not overflow into a 500
+        "0001-01-01T00:00:00+05:00",
+        "2026-12-01T09:00:00+14:01",
+        "2026-12-01T09:00:00-23:59",
+    ],
+)
+def test_times_outside_the_documented_range_are_refused_by_name(due_at: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        validate_task_fields({"title": "t", "due_at": due_at}, partial=False)
+    (error,) = caught.value.errors
+    assert (error.field, error.rule) == ("due_at", "range")
+    assert "1970-01-01T00:00:00Z to 2200-12-31T23:59:59Z" in error.message
+
+
+@pytest.mark.parametrize(
+    ("due_at", "expected"),
+    [
+        ("1970-01-01T00:00:00Z", datetime(1970, 1, 1, tzinfo=UTC)),
+        ("2200-12-31T23:59:59.999Z", datetime(2200, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)),
+        ("2026-12-01T09:00:00+14:00", datetime(2026, 11, 30, 19, 0, tzinfo=UTC)),
+        ("2026-12-01T09:00:00-14:00", datetime(2026, 12, 1, 23, 0, tzinfo=UTC)),
+    ],
+)
+def test_the_edges_of_the_range_are_accepted(due_at: str, expected: datetime) -> None:
+    assert validate_task_fields({"due_at": due_at}, partial=True) == {"due_at": expected}

@@ -18,6 +18,13 @@ DESCRIPTION_MAX = 10_000
 TAG_MAX = 40
 TAGS_MAX = 20
 REMINDER_MAX_MINUTES = 366 * 24 * 60
+# Every time a user sends lies in this range, with an offset no real zone exceeds since 1970. It
+# keeps date arithmetic (recurrence, reminders, local time zones) centuries away from Python's
+# year 1-9999 limits and inside every database's and client's timestamp type.
+TIME_MIN = datetime(1970, 1, 1, tzinfo=UTC)
+TIME_MAX = datetime(2201, 1, 1, tzinfo=UTC)  # exclusive: the last accepted instant is in 2200
+OFFSET_MAX = timedelta(hours=14)
+TIME_RANGE = "from 1970-01-01T00:00:00Z to 2200-12-31T23:59:59Z, with a UTC offset within ±14:00"
 TAG_PATTERN = re.compile(r"^[\w][\w\-/:.]*$")
 
 
@@ -57,13 +64,41 @@ def format_time(value: datetime | None) -> str | None:
 
 def parse_time(value: str) -> datetime:
     """Parses an RFC 3339 timestamp that carries its offset; naive times are ambiguous and refused."""
+    return _in_utc(_with_offset(value))
+
+
+class TimeOutOfRange(ValueError):
+    """A well-formed time outside TIME_RANGE."""
+
+
+def parse_input_time(value: str) -> datetime:
+    """`parse_time` for times users send: also refuses anything outside TIME_RANGE.
+
+    Raises ValueError for malformed text and its subclass TimeOutOfRange for a time out of range.
+    """
+    local = _with_offset(value)
+    offset = local.utcoffset()
+    instant = _in_utc(local)
+    if offset is None or abs(offset) > OFFSET_MAX or not TIME_MIN <= instant < TIME_MAX:
+        raise TimeOutOfRange(f"must lie {TIME_RANGE}")
+    return instant
+
+
+def _with_offset(value: str) -> datetime:
     text = value.strip()
     if text.endswith(("z", "Z")):
         text = text[:-1] + "+00:00"
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         raise ValueError("missing time zone offset")
-    return parsed.astimezone(UTC)
+    return parsed
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 east of UTC, or 9999-12-31 west of it
+        raise TimeOutOfRange(f"must lie {TIME_RANGE}") from None
 
 
 @dataclass
@@ -295,7 +330,9 @@ def _due_at(value: Any) -> datetime | None:
     if not isinstance(value, str):
         raise _RuleBroken("type", "must be an RFC 3339 string such as 2026-12-01T09:00:00+01:00, or null")
     try:
-        return parse_time(value)
+        return parse_input_time(value)
+    except TimeOutOfRange as error:
+        raise _RuleBroken("range", str(error)) from None
     except ValueError:
         raise _RuleBroken(
             "format", "must be RFC 3339 with a time zone offset, such as 2026-12-01T09:00:00+01:00"

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from doable.domain.errors import FieldError, ValidationFailed
-from doable.domain.model import Priority, Task, normalise_tag, parse_time
+from doable.domain.model import Priority, Task, TimeOutOfRange, normalise_tag, parse_input_time
 
 SORTS = ("priority", "-priority", "due_at", "-due_at", "created_at", "-created_at")
 DEFAULT_SORT = "-created_at"
@@ -138,7 +138,10 @@ def _time_param(name: str, raw: str | None, errors: list[FieldError]) -> datetim
     if raw is None:
         return None
     try:
-        return parse_time(raw)
+        return parse_input_time(raw)
+    except TimeOutOfRange as error:
+        errors.append(FieldError(name, "range", str(error)))
+        return None
     except ValueError:
         errors.append(
             FieldError(name, "format", "must be RFC 3339 with an offset, such as 2026-12-01T00:00:00Z")

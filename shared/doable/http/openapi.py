@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from doable import __version__
-from doable.domain.model import DESCRIPTION_MAX, REMINDER_MAX_MINUTES, TAG_MAX, TAGS_MAX, TITLE_MAX, Priority
+from doable.domain.model import (
+    DESCRIPTION_MAX,
+    REMINDER_MAX_MINUTES,
+    TAG_MAX,
+    TAGS_MAX,
+    TIME_RANGE,
+    TITLE_MAX,
+    Priority,
+)
 from doable.domain.query import LIMIT_DEFAULT, LIMIT_MAX, SORTS, STATUSES
 from doable.domain.recurrence import Recurrence
 
@@ -64,7 +72,7 @@ def _task_input(required: list[str]) -> dict[str, Any]:
                 "items": {"type": "string", "maxLength": TAG_MAX},
                 "description": "normalised to lower case",
             },
-            "due_at": {**NULLABLE_TIME, "description": "RFC 3339 with an offset"},
+            "due_at": {**NULLABLE_TIME, "description": f"RFC 3339 with an offset, {TIME_RANGE} (else 422)"},
             "recurrence": {"enum": [r.value for r in Recurrence], "description": "needs due_at"},
             "reminder_minutes_before": {
                 "type": ["integer", "null"],
@@ -169,8 +177,8 @@ def document() -> dict[str, Any]:
                             explode=True,
                         ),
                         _query("tag", {"type": "array", "items": {"type": "string"}}, "all of", explode=True),
-                        _query("due_after", TIME, "due_at at or after this instant"),
-                        _query("due_before", TIME, "due_at before this instant"),
+                        _query("due_after", TIME, f"due_at at or after this instant, {TIME_RANGE}"),
+                        _query("due_before", TIME, f"due_at before this instant, {TIME_RANGE}"),
                         _query("overdue", {"type": "boolean"}, "open and past due"),
                         _query(
                             "sort",
