@@ -81,15 +81,35 @@ class TaskRepository:
         row = self.connection.execute(statement).mappings().first()
         return _task(row) if row else None
 
-    def save(self, task: Task, changed: Iterable[str] = ()) -> None:
-        self.connection.execute(db.tasks.update().where(db.tasks.c.id == task.id).values(_task_row(task)))
+    def save(self, task: Task, read_version: int, changed: Iterable[str] = ()) -> bool:
+        """Writes the task only if it is still at `read_version`, and moves it one version on.
+
+        The check is part of the UPDATE, so two writers that read the same version cannot both win on
+        either database; False means another writer got there first and nothing was written.
+        """
+        t = db.tasks.c
+        statement = (
+            db.tasks.update()
+            .where(t.id == task.id, t.user_id == task.user_id, t.version == read_version)
+            .values({**_task_row(task), "version": t.version + 1})
+        )
+        if self.connection.execute(statement).rowcount != 1:
+            return False
         if "tags" in changed:
             self.connection.execute(db.task_tags.delete().where(db.task_tags.c.task_id == task.id))
             self._write_tags(task)
+        return True
 
-    def delete(self, task: Task) -> None:
+    def delete(self, task: Task) -> bool:
+        """Deletes the task only if it is still at the version it was read at; False if it moved on."""
+        t = db.tasks.c
+        statement = db.tasks.delete().where(
+            t.id == task.id, t.user_id == task.user_id, t.version == task.version
+        )
+        if self.connection.execute(statement).rowcount != 1:
+            return False
         self.connection.execute(db.task_tags.delete().where(db.task_tags.c.task_id == task.id))
-        self.connection.execute(db.tasks.delete().where(db.tasks.c.id == task.id))
+        return True
 
     def series_after(self, task: Task) -> list[Task]:
         """The open instances of the task's series due at or after it."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from doable.adapters.unit_of_work import UnitOfWork
-from doable.domain.errors import NotFound, PreconditionFailed, invalid
+from doable.domain.errors import Conflict, NotFound, PreconditionFailed, invalid
 from doable.domain.events import Context, EventType, task_events
 from doable.domain.model import Task, new_task, utcnow, validate_task_fields
 from doable.domain.query import Page, TaskQuery
@@ -40,19 +40,23 @@ def update_task(
 ) -> Task:
     fields = validate_task_fields(data, partial=True)
     expected = parse_if_match(if_match)
-    now = now or utcnow()
-    with uow:
+
+    def attempt() -> Task:
+        at = now or utcnow()
         task = _owned(uow, ctx, task_id, for_update=True)
         if expected is not None and task.version != expected:
             raise PreconditionFailed(
                 f"the task is at version {task.version}, not {expected}; fetch it again and reapply your edit"
             )
-        changed = task.apply(fields, now)
+        read_version = task.version
+        changed = task.apply(fields, at)
         if changed:
-            uow.tasks.save(task, changed)
-            uow.emit(task_events(EventType.TASK_UPDATED, task, ctx, now, changed))
+            _landed(uow.tasks.save(task, read_version, changed), expected)
+            uow.emit(task_events(EventType.TASK_UPDATED, task, ctx, at, changed))
             uow.commit()
-    return task
+        return task
+
+    return _until_landed(uow, attempt)
 
 
 def complete_task(uow: UnitOfWork, ctx: Context, task_id: str, now: datetime | None = None) -> Task:
@@ -65,14 +69,18 @@ def reopen_task(uow: UnitOfWork, ctx: Context, task_id: str, now: datetime | Non
 
 def _transition(uow: UnitOfWork, ctx: Context, task_id: str, event_type: EventType, now: datetime) -> Task:
     """Completing a completed task (or reopening an open one) is a no-op: retries are safe, no event twice."""
-    with uow:
+
+    def attempt() -> Task:
         task = _owned(uow, ctx, task_id, for_update=True)
+        read_version = task.version
         changed = task.complete(now) if event_type is EventType.TASK_COMPLETED else task.reopen(now)
         if changed:
-            uow.tasks.save(task)
+            _landed(uow.tasks.save(task, read_version), None)
             uow.emit(task_events(event_type, task, ctx, now, {"status": task.status}))
             uow.commit()
-    return task
+        return task
+
+    return _until_landed(uow, attempt)
 
 
 DELETE_SCOPES = ("one", "series")
@@ -84,17 +92,22 @@ def delete_task(
     """Deletes the task; scope=series also deletes the series' open instances due at or after it."""
     if scope not in DELETE_SCOPES:
         raise invalid("scope", "enum", "must be 'one' or 'series'")
-    now = now or utcnow()
-    with uow:
+    at = now or utcnow()
+
+    def attempt() -> list[Task]:
         task = _owned(uow, ctx, task_id, for_update=True)
         doomed = [task]
         if scope == "series" and task.series_id is not None:
             doomed += [t for t in uow.tasks.series_after(task) if t.id != task.id]
         for victim in doomed:
-            uow.tasks.delete(victim)
-            uow.emit(task_events(EventType.TASK_DELETED, victim, ctx, now, {"scope": scope}))
+            # The deleted event carries the snapshot it removed: an edit that slipped in between
+            # would otherwise vanish from the record, so a moved-on task means read it again.
+            _landed(uow.tasks.delete(victim), None)
+            uow.emit(task_events(EventType.TASK_DELETED, victim, ctx, at, {"scope": scope}))
         uow.commit()
-    return doomed
+        return doomed
+
+    return _until_landed(uow, attempt)
 
 
 def search_tasks(uow: UnitOfWork, ctx: Context, query: TaskQuery, now: datetime | None = None) -> Page:
@@ -112,6 +125,43 @@ def _owned(uow: UnitOfWork, ctx: Context, task_id: str, *, for_update: bool = Fa
     if task is None:
         raise NotFound(f"no task {task_id!r} among your tasks")
     return task
+
+
+T = TypeVar("T")
+
+# A writer loses a race only to a rival that committed in between, and each rival commits once:
+# this many attempts covers that many simultaneous writers of one task, far more than a person makes.
+MAX_ATTEMPTS = 16
+
+
+class _LostRace(Exception):
+    """Another writer changed the task between this attempt's read and its compare-and-set write."""
+
+
+def _landed(written: bool, expected: int | None) -> None:
+    """Turns a compare-and-set that found the task moved on into a 412 (If-Match given) or a retry."""
+    if written:
+        return
+    if expected is not None:
+        raise PreconditionFailed(
+            f"the task moved past version {expected} while your edit was being saved; "
+            "fetch it again and reapply your edit"
+        )
+    raise _LostRace
+
+
+def _until_landed(uow: UnitOfWork, attempt: Callable[[], T]) -> T:
+    """Runs `attempt` in a fresh transaction until its writes land, so no update is lost or merged."""
+    for _ in range(MAX_ATTEMPTS):
+        try:
+            with uow:
+                return attempt()
+        except _LostRace:
+            continue
+    raise Conflict(
+        f"the task kept changing while your change was being saved ({MAX_ATTEMPTS} attempts); "
+        "fetch it and try again"
+    )
 
 
 _VERSION = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
