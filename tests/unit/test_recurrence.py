@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from doable.domain.recurrence import Recurrence, localize, next_due_at, validate_timezone
+from doable.domain import recurrence
+from doable.domain.recurrence import Recurrence, localize, next_due_at, resume_after, validate_timezone
 
 PARIS = "Europe/Paris"
 NEW_YORK = "America/New_York"
@@ -292,3 +293,82 @@ def test_properties_hold_along_a_series(
             before_gap = (result - timedelta(seconds=1)).astimezone(zone).replace(tzinfo=None)
             assert before_gap < datetime.combine(local.date(), wall)
         previous = result
+
+
+# --- catching up after missed periods: computed, not iterated ----------------------------------
+
+
+def resumed_by_stepping(
+    start: datetime, previous: datetime, rule: Recurrence, zone: str, now: datetime
+) -> datetime:
+    """What resuming means, one period at a time: the definition `resume_after` must match."""
+    due = next_due_at(start, previous, rule, zone)
+    while due <= now:
+        due = next_due_at(start, due, rule, zone)
+    return due
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    zone_name=st.sampled_from(ZONES),
+    start_local=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2030, 12, 1)),
+    rule=st.sampled_from([Recurrence.DAILY, Recurrence.WEEKLY, Recurrence.MONTHLY]),
+    moved_by=st.timedeltas(min_value=timedelta(days=-3), max_value=timedelta(days=3)),
+    late_by=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=800)),
+)
+def test_resuming_matches_stepping_one_period_at_a_time(
+    zone_name: str, start_local: datetime, rule: Recurrence, moved_by: timedelta, late_by: timedelta
+) -> None:
+    zone = ZoneInfo(zone_name)
+    start = localize(start_local, zone)
+    previous = start + moved_by  # the last instance may have been moved off the pattern
+    now = previous + late_by
+    expected = resumed_by_stepping(start, previous, rule, zone_name, now)
+    assert resume_after(start, previous, rule, zone_name, now) == expected
+
+
+def count_steps(monkeypatch: pytest.MonkeyPatch) -> list[date]:
+    steps: list[date] = []
+    step = recurrence._next_day
+
+    def counted(previous: date, anchor: datetime, rule: Recurrence) -> date:
+        steps.append(previous)
+        return step(previous, anchor, rule)
+
+    monkeypatch.setattr(recurrence, "_next_day", counted)
+    return steps
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        # 09:00 in Paris (CET in winter): the morning of NOW's day has passed, so tomorrow.
+        (Recurrence.DAILY, utc(2026, 12, 1, 8)),
+        # The series started on a Wednesday: the next Wednesday after Mon 30 Nov 2026.
+        (Recurrence.WEEKLY, utc(2026, 12, 2, 8)),
+        # Started on the 31st: December has one.
+        (Recurrence.MONTHLY, utc(2026, 12, 31, 8)),
+    ],
+)
+def test_a_series_last_due_150_years_ago_resumes_in_a_few_steps(
+    monkeypatch: pytest.MonkeyPatch, rule: Recurrence, expected: datetime
+) -> None:
+    start = localize(datetime(1876, 5, 31, 9), ZoneInfo(PARIS))  # a Wednesday; 55,000 days ago
+    now = utc(2026, 11, 30, 10)
+    steps = count_steps(monkeypatch)
+    assert resume_after(start, start, rule, PARIS, now) == expected
+    assert len(steps) <= 4, "stepping period by period would take up to 55,000 steps"
+
+
+def test_resuming_on_the_due_day_before_the_due_time_takes_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    start = utc(2020, 1, 31, 17)  # 18:00 in Paris, on the 31st
+    steps = count_steps(monkeypatch)
+    assert resume_after(start, start, Recurrence.DAILY, PARIS, utc(2026, 11, 30, 10)) == utc(2026, 11, 30, 17)
+    # Monthly on the 31st clamps to the last day of a short month, as stepping does.
+    assert resume_after(start, start, Recurrence.MONTHLY, PARIS, utc(2027, 2, 3)) == utc(2027, 2, 28, 17)
+    assert len(steps) <= 8
+
+
+def test_a_series_not_yet_behind_takes_the_plain_next_occurrence() -> None:
+    start = utc(2026, 11, 30, 8)
+    assert resume_after(start, start, Recurrence.DAILY, PARIS, utc(2026, 11, 30, 9)) == utc(2026, 12, 1, 8)

@@ -99,13 +99,43 @@ def next_due_at(
     _require_aware(previous_due_at, "previous_due_at")
     zone = load_zone(timezone)
     anchor = series_start.astimezone(zone).replace(tzinfo=None)
-    day = previous_due_at.astimezone(zone).date()
+    return _first_after(previous_due_at.astimezone(zone).date(), anchor, rule, zone, previous_due_at)
+
+
+def resume_after(
+    series_start: datetime,
+    previous_due_at: datetime,
+    recurrence: Recurrence | str,
+    timezone: str,
+    now: datetime,
+) -> datetime:
+    """The first occurrence after both `previous_due_at` and `now`: where a series that fell behind resumes.
+
+    The same as applying `next_due_at` until the result passes `now`, but computed in a bounded
+    number of steps however many periods were missed (a daily series last due 150 years ago missed
+    55,000): after its first step a series only lands on its pattern's dates (every day, the
+    anchor's weekday, the anchor's clamped day of the month), so it jumps to the pattern date just
+    before `now`'s local date and steps from there.
+    """
+    due = next_due_at(series_start, previous_due_at, recurrence, timezone)
+    if due > now:
+        return due
+    _require_aware(now, "now")
+    rule = Recurrence(recurrence)
+    zone = load_zone(timezone)
+    anchor = series_start.astimezone(zone).replace(tzinfo=None)
+    today = now.astimezone(zone).date()
+    return _first_after(_pattern_day_before(today, anchor, rule), anchor, rule, zone, now)
+
+
+def _first_after(day: date, anchor: datetime, rule: Recurrence, zone: ZoneInfo, bound: datetime) -> datetime:
+    """The first of the pattern dates after `day`, at the anchor's wall time, that is after `bound`."""
     for _ in range(_MAX_STEPS):
         day = _next_day(day, anchor, rule)
         candidate = localize(datetime.combine(day, anchor.time()), zone)
-        if candidate > previous_due_at:
+        if candidate > bound:
             return candidate
-    raise ValueError(f"no occurrence after {previous_due_at.isoformat()} in {timezone}")
+    raise ValueError(f"no occurrence after {bound.isoformat()} in {zone.key}")
 
 
 def _require_aware(value: datetime, name: str) -> None:
@@ -119,6 +149,16 @@ def _next_day(previous: date, anchor: datetime, rule: Recurrence) -> date:
     if rule is Recurrence.WEEKLY:
         return previous + timedelta(days=(anchor.weekday() - previous.weekday() - 1) % 7 + 1)
     return _same_day_next_month(previous, anchor.day)
+
+
+def _pattern_day_before(today: date, anchor: datetime, rule: Recurrence) -> date:
+    """The last date of the series' pattern strictly before `today`."""
+    if rule is Recurrence.DAILY:
+        return today - timedelta(days=1)
+    if rule is Recurrence.WEEKLY:
+        return today - timedelta(days=(today.weekday() - anchor.weekday() - 1) % 7 + 1)
+    year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+    return date(year, month, min(anchor.day, calendar.monthrange(year, month)[1]))
 
 
 def _same_day_next_month(previous: date, anchor_day: int) -> date:

@@ -13,7 +13,7 @@ from typing import Any
 from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.events import Context, Event, EventType, task_events
 from doable.domain.model import Priority, new_id, new_task, parse_time, utcnow
-from doable.domain.recurrence import Recurrence, next_due_at
+from doable.domain.recurrence import Recurrence, resume_after
 from doable.services.ports import JobScheduler
 
 JOB_PREFIX = "spawn-recurrence--"
@@ -116,10 +116,8 @@ def spawn_next(
     if user is None:
         return None
     pattern = Recurrence(schedule["pattern"])
-    due = next_due_at(schedule["series_start"], previous_due, pattern, user.timezone)
     # A series that fell behind (overdue, or created long past due) resumes at its first future occurrence.
-    while due <= now:
-        due = next_due_at(schedule["series_start"], due, pattern, user.timezone)
+    due = resume_after(schedule["series_start"], previous_due, pattern, user.timezone, now)
     new_task_id = new_id()
     if not uow.schedules.claim_occurrence(series_id, due, new_task_id, now):
         return None
