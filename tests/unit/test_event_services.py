@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from doable.adapters import webhooks
 from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.events import Context, Event, EventType
 from doable.domain.model import User
@@ -239,6 +240,7 @@ def test_webhooks_retry_three_times_with_backoff_and_audit_the_final_failure(
     from doable.services import users
 
     users.update_profile(uow(), user.id, {"webhook_url": hook_url}, allow_private_webhooks=True)
+    assert run(uow, "notify", notifications.record, reminder_event(user)) is Outcome.PROCESSED
     FlakyHook.failures_left = failures
     waits: list[float] = []
     delivered_now = notifications.deliver_webhook(
@@ -310,6 +312,7 @@ def test_webhooks_to_private_addresses_are_refused_and_audited(
         users.update_profile(uow(), user.id, {"webhook_url": hook_url})
     assert refused.value.errors[0].rule == "public"
     users.update_profile(uow(), user.id, {"webhook_url": hook_url}, allow_private_webhooks=True)
+    assert run(uow, "notify", notifications.record, reminder_event(user)) is Outcome.PROCESSED
     # The receiver is on this machine: without the allowance delivery refuses it before any request.
     assert notifications.deliver_webhook(engine, reminder_event(user), sleep=lambda _: None) is False
     assert FlakyHook.received == []
@@ -330,5 +333,11 @@ def test_webhooks_to_private_addresses_are_refused_and_audited(
     ],
 )
 def test_webhook_targets_are_judged_by_address(url: str, refused: bool) -> None:
-    assert bool(notifications.webhook_target_problem(url, False, resolve=False)) is refused
-    assert notifications.webhook_target_problem(url, True, resolve=False) is None
+    public = lambda host, port: ["93.184.215.14"] if host == "example.com" else ["127.0.0.1"]  # noqa: E731
+    verdict = lambda allow: webhooks.check_target(url, allow_private=allow, resolver=public)  # noqa: E731
+    if refused:
+        with pytest.raises(webhooks.TargetRefused, match="not a public address"):
+            verdict(False)
+    else:
+        verdict(False)
+    assert verdict(True).url == url

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Dialect,
     Engine,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     SmallInteger,
@@ -176,6 +177,28 @@ series_occurrences = Table(
     Column("due_at", UtcDateTime, primary_key=True),
     Column("task_id", String(36), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+
+# One row per reminder webhook, written with its notification (doable.adapters.webhook_outbox): a POST
+# lost to a crash after commit is still here, pending, for the relay-outbox sweep.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("event_id", String(64), nullable=False, unique=True),
+    Column("user_id", String(36), nullable=False),
+    Column("task_id", String(64), nullable=False),
+    Column("correlation_id", String(64), nullable=False),
+    Column("url", String(2000), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("leased_until", UtcDateTime),
+    Column("finished_at", UtcDateTime),
+    Column("last_error", Text),
+    Index("webhook_deliveries_pending", "status", "created_at"),
 )
 
 

@@ -16,6 +16,7 @@ from doable.adapters.repositories import (
     TaskRepository,
     UserRepository,
 )
+from doable.adapters.webhook_outbox import WebhookDeliveries
 from doable.domain.events import Event
 
 AfterCommit = Callable[[Sequence[Event]], None]
@@ -29,6 +30,7 @@ class UnitOfWork:
     ledger: ConsumerLedger
     notifications: Notifications
     schedules: Schedules
+    webhooks: WebhookDeliveries
 
     def __init__(self, engine: Engine, after_commit: AfterCommit | None = None) -> None:
         self.engine = engine
@@ -47,6 +49,7 @@ class UnitOfWork:
         self.ledger = ConsumerLedger(self._connection)
         self.notifications = Notifications(self._connection)
         self.schedules = Schedules(self._connection)
+        self.webhooks = WebhookDeliveries(self._connection)
         return self
 
     def __exit__(

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import ipaddress
+import json
 import logging
-import socket
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
-from urllib.parse import urlparse
 
-import httpx
 from sqlalchemy import Engine
 
-from doable.adapters.repositories import AuditLog, UserRepository
+from doable.adapters import webhooks
+from doable.adapters.repositories import AuditLog
 from doable.adapters.unit_of_work import UnitOfWork
+from doable.adapters.webhook_outbox import WebhookDeliveries
 from doable.domain.errors import NotFound
 from doable.domain.events import Event, EventType
 from doable.domain.model import format_time, new_id, parse_time, utcnow
@@ -23,6 +23,11 @@ from doable.domain.recurrence import load_zone
 log = logging.getLogger(__name__)
 WEBHOOK_RETRIES = 3
 WEBHOOK_TIMEOUT = 5.0
+# Longer than one delivery's tries can take, so a live deliverer keeps its row; a dead one's row
+# goes back to the sweep when this runs out.
+WEBHOOK_LEASE = timedelta(minutes=5)
+# Rows younger than this are left to notify's own after-commit step, so the two rarely race.
+WEBHOOK_SWEEP_AFTER = timedelta(seconds=30)
 
 
 def concerns(event: Event) -> bool:
@@ -32,6 +37,7 @@ def concerns(event: Event) -> bool:
 def record(uow: UnitOfWork, event: Event) -> None:
     """The notify effect: a reminder or a completion becomes one notification (unique per event)."""
     task = event.data.get("task") or {}
+    user = None
     if event.type == EventType.REMINDER_DUE:
         user = uow.users.get(event.user_id)
         when = _local(task.get("due_at"), user.timezone if user else "UTC")
@@ -53,6 +59,29 @@ def record(uow: UnitOfWork, event: Event) -> None:
             "read_at": None,
         }
     )
+    if user is not None and user.webhook_url:
+        # Queued in the same transaction: if the process dies before the POST, the sweep still has it.
+        uow.webhooks.add(_webhook_delivery(event, user.webhook_url))
+
+
+def _webhook_delivery(event: Event, url: str) -> dict[str, Any]:
+    body = {
+        "type": event.type,
+        "id": event.id,
+        "time": format_time(event.time),
+        "task": event.data.get("task"),
+        "reminder_at": event.data.get("reminder_at"),
+    }
+    return {
+        "id": new_id(),
+        "event_id": event.id,
+        "user_id": event.user_id,
+        "task_id": event.subject,
+        "correlation_id": event.correlation_id,
+        "url": url,
+        "payload": json.dumps(body),
+        "created_at": utcnow(),
+    }
 
 
 def _local(value: str | None, timezone: str) -> str | None:
@@ -94,80 +123,103 @@ def deliver_webhook(
     event: Event,
     allow_private: bool = False,
     sleep: Callable[[float], None] = time.sleep,
+    resolver: webhooks.Resolver | None = None,
 ) -> bool:
-    """POSTs a reminder to the user's webhook_url: 1 try plus 3 retries with exponential backoff.
+    """Delivers the reminder's queued webhook now (notify's after-commit step); True once a 2xx came back.
 
-    The final failure is recorded in the audit log, so the user can see why nothing arrived. A URL
-    that resolves to a loopback, private or link-local address is refused (unless `allow_private`):
-    the webhook must not become a way into the cluster's own network.
+    False when it failed, or when there is nothing to do: no queued delivery, already delivered, or
+    held by another deliverer.
     """
-    if event.type != EventType.REMINDER_DUE:
-        return False
-    with engine.connect() as connection:
-        user = UserRepository(connection).get(event.user_id)
-    if user is None or not user.webhook_url:
-        return False
-    body = {
-        "type": event.type,
-        "id": event.id,
-        "time": format_time(event.time),
-        "task": event.data.get("task"),
-        "reminder_at": event.data.get("reminder_at"),
-    }
-    error = webhook_target_problem(user.webhook_url, allow_private, resolve=True) or ""
-    attempts = 0 if error else WEBHOOK_RETRIES + 1
-    for attempt in range(attempts):
+    now = utcnow()
+    with engine.begin() as connection:
+        row = WebhookDeliveries(connection).claim(event.id, now, now + WEBHOOK_LEASE)
+    return row is not None and _deliver(engine, row, allow_private, sleep, resolver)
+
+
+def sweep_webhooks(
+    engine: Engine,
+    allow_private: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+    resolver: webhooks.Resolver | None = None,
+    older_than: timedelta = WEBHOOK_SWEEP_AFTER,
+    limit: int = 50,
+) -> tuple[int, int]:
+    """Delivers queued webhooks the after-commit step never finished (crash, restart): (delivered, failed).
+
+    Claims one row at a time, so each row's lease starts when its own delivery does.
+    """
+    delivered = failed = 0
+    for _ in range(limit):
+        now = utcnow()
+        with engine.begin() as connection:
+            rows = WebhookDeliveries(connection).claim_stale(now - older_than, now, now + WEBHOOK_LEASE, 1)
+        if not rows:
+            break
+        if _deliver(engine, rows[0], allow_private, sleep, resolver):
+            delivered += 1
+        else:
+            failed += 1
+    return delivered, failed
+
+
+def _deliver(
+    engine: Engine,
+    row: dict[str, Any],
+    allow_private: bool,
+    sleep: Callable[[float], None],
+    resolver: webhooks.Resolver | None,
+) -> bool:
+    """POSTs one claimed delivery: 1 try plus 3 retries with exponential backoff, each to a checked address.
+
+    The target is checked again before every try (addresses change, and a refused target is never
+    contacted). The row is marked delivered only after a 2xx, so a crash before that means another
+    POST later: receivers see each reminder at least once, and X-Doable-Event tells repeats apart.
+    The final failure goes to the audit log, in the same transaction, so the user can see why.
+    """
+    body = row["payload"].encode()
+    headers = [("User-Agent", "Doable-Webhook/1"), ("X-Doable-Event", row["event_id"])]
+    error, attempts = "", 0
+    for attempt in range(WEBHOOK_RETRIES + 1):
         if attempt:
             sleep(0.5 * 2 ** (attempt - 1))
         try:
-            response = httpx.post(
-                user.webhook_url,
-                json=body,
-                timeout=WEBHOOK_TIMEOUT,
-                headers={"User-Agent": "Doable-Webhook/1", "X-Doable-Event": event.id},
-            )
-            if response.status_code < 300:
-                return True
-            error = f"HTTP {response.status_code}"
-        except httpx.HTTPError as failure:
-            error = f"{type(failure).__name__}: {failure}"
-    log.warning("webhook for %s failed after %d attempts: %s", event.id, attempts, error)
+            target = webhooks.check_target(row["url"], allow_private=allow_private, resolver=resolver)
+        except webhooks.TargetRefused as refused:
+            error = str(refused)
+            if refused.rule != "resolve":
+                break  # the URL or its addresses are not allowed: no request is ever sent
+            attempts += 1  # a name that does not resolve now may resolve on the next try
+            continue
+        attempts += 1
+        try:
+            status = webhooks.post(target, body, headers, WEBHOOK_TIMEOUT)
+        except webhooks.PostFailed as failure:
+            error = str(failure)
+            continue
+        if 200 <= status < 300:
+            with engine.begin() as connection:
+                WebhookDeliveries(connection).finish(
+                    row["id"], delivered=True, attempts=attempts, when=utcnow(), error=""
+                )
+            return True
+        error = f"HTTP {status}"
+    log.warning("webhook for %s failed after %d attempts: %s", row["event_id"], attempts, error)
     now = utcnow()
     with engine.begin() as connection:
+        WebhookDeliveries(connection).finish(
+            row["id"], delivered=False, attempts=attempts, when=now, error=error
+        )
         AuditLog(connection).append(
             {
-                "event_id": f"webhook:{event.id}",
-                "user_id": event.user_id,
+                "event_id": f"webhook:{row['event_id']}",
+                "user_id": row["user_id"],
                 "action": "webhook.failed",
                 "resource_type": "task",
-                "resource_id": event.subject,
+                "resource_id": row["task_id"],
                 "occurred_at": now,
                 "recorded_at": now,
-                "correlation_id": event.correlation_id,
-                "data": {"url": user.webhook_url, "attempts": attempts, "error": error},
+                "correlation_id": row["correlation_id"],
+                "data": {"url": row["url"], "attempts": attempts, "error": error},
             }
         )
     return False
-
-
-def webhook_target_problem(url: str, allow_private: bool, *, resolve: bool) -> str | None:
-    """Why `url` may not receive webhooks, or None. Without `resolve`, only literal hosts are judged."""
-    host = urlparse(url).hostname or ""
-    if allow_private:
-        return None
-    if host == "localhost" or host.endswith(".localhost"):
-        return f"{host} is not a public address"
-    try:
-        addresses = [ipaddress.ip_address(host)]
-    except ValueError:
-        if not resolve:
-            return None
-        try:
-            infos = socket.getaddrinfo(host, urlparse(url).port or 443, proto=socket.IPPROTO_TCP)
-        except socket.gaierror as failure:
-            return f"cannot resolve {host}: {failure}"
-        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
-    for address in addresses:
-        if not address.is_global:
-            return f"{host} is not a public address ({address})"
-    return None

@@ -6,17 +6,16 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlparse
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from doable.adapters import webhooks
 from doable.adapters.tokens import Identity, TokenService
 from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed, invalid
 from doable.domain.model import User, new_id, utcnow
 from doable.domain.recurrence import validate_timezone
-from doable.services.notifications import webhook_target_problem
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 PASSWORD_MIN = 8
@@ -86,11 +85,13 @@ def update_profile(
     uow: UnitOfWork, user_id: str, data: Mapping[str, Any], allow_private_webhooks: bool = False
 ) -> User:
     clean = _validate(data, required=(), allowed=("name", "timezone", "webhook_url"))
-    problem = clean.get("webhook_url") and webhook_target_problem(
-        clean["webhook_url"], allow_private_webhooks, resolve=False
-    )
-    if problem:
-        raise invalid("webhook_url", "public", f"{problem}; use a public http(s) URL")
+    try:
+        if clean.get("webhook_url"):
+            webhooks.check_target(clean["webhook_url"], allow_private=allow_private_webhooks)
+    except webhooks.TargetRefused as refused:
+        # A name that does not resolve today is kept: delivery checks it again before every POST.
+        if refused.rule != "resolve":
+            raise invalid("webhook_url", refused.rule, f"{refused}; use a public http(s) URL") from None
     with uow:
         user = uow.users.get(user_id)
         if user is None:
@@ -166,9 +167,9 @@ def _timezone(value: str, _: bool) -> tuple[str, str] | None:
 def _webhook(value: str | None, _: bool) -> tuple[str, str] | None:
     if value is None or value == "":
         return None
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(value) > 2000:
-        return "url", "must be an http(s) URL such as https://example.com/hooks/doable, or null"
+    problem = webhooks.spelling_problem(value)
+    if problem:
+        return "url", f"{problem}; use an http(s) URL such as https://example.com/hooks/doable, or null"
     return None
 
 
