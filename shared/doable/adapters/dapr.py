@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from doable.domain.model import format_time
-from doable.services.ports import PublishFailed, StateConflict
+from doable.services.ports import PublishFailed, SidecarUnavailable, StateConflict
 
 
 class DaprSidecar:
@@ -84,14 +84,14 @@ class DaprSidecar:
 
     def schedule_job(self, name: str, due_at: datetime, data: dict[str, Any]) -> None:
         body = {"dueTime": format_time(due_at), "data": data, "overwrite": True}
-        response = self.client.post(f"/v1.0-alpha1/jobs/{name}", content=json.dumps(body))
+        response = self._jobs_call("POST", name, json.dumps(body).encode())
         if response.status_code >= 300:
             raise RuntimeError(
                 f"scheduling job {name} failed with {response.status_code}: {response.text[:300]}"
             )
 
     def delete_job(self, name: str) -> None:
-        response = self.client.delete(f"/v1.0-alpha1/jobs/{name}")
+        response = self._jobs_call("DELETE", name)
         if (
             response.status_code >= 300
             and response.status_code != 404
@@ -100,6 +100,19 @@ class DaprSidecar:
             raise RuntimeError(
                 f"deleting job {name} failed with {response.status_code}: {response.text[:300]}"
             )
+
+    def _jobs_call(self, method: str, name: str, content: bytes | None = None) -> httpx.Response:
+        """A jobs API call; SidecarUnavailable when the sidecar or its scheduler is out of reach."""
+        try:
+            response = self.client.request(method, f"/v1.0-alpha1/jobs/{name}", content=content)
+        except httpx.TransportError as error:
+            raise SidecarUnavailable(f"sidecar unreachable for job {name}: {error!r}") from error
+        # The sidecar maps the scheduler's gRPC Unavailable and DeadlineExceeded to these.
+        if response.status_code in (502, 503, 504):
+            raise SidecarUnavailable(
+                f"scheduler unreachable for job {name} ({response.status_code}): {response.text[:300]}"
+            )
+        return response
 
     def invoke(
         self,

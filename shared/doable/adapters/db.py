@@ -140,6 +140,19 @@ dead_letters = Table(
     Column("received_at", UtcDateTime, nullable=False),
 )
 
+# Failed deliveries per consumer and event, outages aside (doable.services.consumers): the count
+# that bounds the retries of an event that fails every time before it is dead-lettered.
+consumer_failures = Table(
+    "consumer_failures",
+    metadata,
+    Column("consumer", String(40), primary_key=True),
+    Column("event_id", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_error", Text, nullable=False),
+    Column("first_failed_at", UtcDateTime, nullable=False),
+    Column("last_failed_at", UtcDateTime, nullable=False),
+)
+
 
 notifications = Table(
     "notifications",

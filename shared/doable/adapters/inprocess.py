@@ -14,7 +14,9 @@ import queue
 import secrets as token_source
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,12 +30,26 @@ Deliver = Callable[[str, str, bytes], int]  # (app id, path, body) -> HTTP statu
 
 
 class InProcessBus:
-    """Topic → subscribed functions, delivered in publish order by one thread (order per key holds)."""
+    """Topic → subscribed functions, delivered by one thread in publish order per key.
+
+    A delivery that fails is retried with backoff without holding anything else up: the events
+    behind it with the same key wait for it, in order, as they would behind it on a Kafka
+    partition, while other keys and other functions carry on. The functions bound the retries of
+    an event that fails every time (they dead-letter it and answer 2xx), so the limit here only
+    stops an outage of over a minute from piling events up in memory.
+    """
+
+    RETRY_FIRST = 0.05
+    RETRY_MAX = 2.0
+    ATTEMPTS_MAX = 40
 
     def __init__(self) -> None:
         self.subscriptions: dict[str, list[str]] = {}
         self.deliver: Deliver | None = None
-        self._queue: queue.Queue[tuple[str, str]] = queue.Queue()
+        self._queue: queue.Queue[tuple[str, str, str]] = queue.Queue()
+        self._waiting: dict[tuple[str, str], _Lane] = {}  # (app id, key) → events behind a failed one
+        self._retries: list[tuple[float, int, tuple[str, str]]] = []  # (due, tie-break, lane)
+        self._tickets = itertools.count()
         self._thread = threading.Thread(target=self._run, name="inprocess-bus", daemon=True)
         self._thread.start()
 
@@ -41,34 +57,78 @@ class InProcessBus:
         self.subscriptions.setdefault(topic, []).append(app_id)
 
     def publish(self, topic: str, partition_key: str, payload: str, traceparent: str | None = None) -> None:
-        self._queue.put((topic, payload))
+        self._queue.put((topic, partition_key, payload))
 
     def drain(self, timeout: float = 10.0) -> None:
         """Blocks until every published event has been delivered (tests and shutdown)."""
         deadline = time.monotonic() + timeout
-        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+        while (self._queue.unfinished_tasks or self._waiting) and time.monotonic() < deadline:
             time.sleep(0.01)
 
     def _run(self) -> None:
         while True:
-            topic, payload = self._queue.get()
+            wait = max(0.0, self._retries[0][0] - time.monotonic()) if self._retries else None
             try:
-                for app_id in self.subscriptions.get(topic, []):
-                    self._deliver_with_retry(app_id, payload.encode())
-            finally:
-                self._queue.task_done()
+                topic, key, payload = self._queue.get(timeout=wait)
+            except queue.Empty:
+                pass
+            else:
+                try:
+                    for app_id in self.subscriptions.get(topic, []):
+                        self._offer((app_id, key), payload.encode())
+                finally:
+                    self._queue.task_done()
+            self._retry_due()
 
-    def _deliver_with_retry(self, app_id: str, body: bytes) -> None:
-        delay = 0.05
-        for _ in range(8):
-            try:
-                if self.deliver is not None and self.deliver(app_id, "/events", body) < 300:
-                    return
-            except Exception:
-                log.exception("delivery to %s failed", app_id)
-            time.sleep(delay)
-            delay = min(delay * 2, 2.0)
-        log.error("gave up delivering an event to %s; the outbox relay does not resend it", app_id)
+    def _offer(self, lane: tuple[str, str], body: bytes) -> None:
+        waiting = self._waiting.get(lane)
+        if waiting is not None:
+            waiting.bodies.append(body)
+        elif not self._delivered(lane[0], body):
+            self._waiting[lane] = _Lane(deque([body]), delay=self.RETRY_FIRST)
+            self._schedule(lane, self.RETRY_FIRST)
+
+    def _retry_due(self) -> None:
+        while self._retries and self._retries[0][0] <= time.monotonic():
+            _, _, lane = heapq.heappop(self._retries)
+            waiting = self._waiting[lane]
+            if not self._delivered(lane[0], waiting.bodies[0]):
+                waiting.attempts += 1
+                if waiting.attempts < self.ATTEMPTS_MAX:
+                    waiting.delay = min(waiting.delay * 2, self.RETRY_MAX)
+                    self._schedule(lane, waiting.delay)
+                    continue
+                log.error(
+                    "gave up on an event for %s after %d attempts; it is lost", lane[0], waiting.attempts
+                )
+            waiting.bodies.popleft()
+            # The head is gone: the events behind it go now, until one fails and starts its own backoff.
+            while waiting.bodies and self._delivered(lane[0], waiting.bodies[0]):
+                waiting.bodies.popleft()
+            if waiting.bodies:
+                waiting.attempts, waiting.delay = 1, self.RETRY_FIRST
+                self._schedule(lane, waiting.delay)
+            else:
+                del self._waiting[lane]
+
+    def _schedule(self, lane: tuple[str, str], delay: float) -> None:
+        heapq.heappush(self._retries, (time.monotonic() + delay, next(self._tickets), lane))
+
+    def _delivered(self, app_id: str, body: bytes) -> bool:
+        try:
+            return self.deliver is not None and self.deliver(app_id, "/events", body) < 300
+        except Exception:
+            log.exception("delivery to %s failed", app_id)
+            return False
+
+
+@dataclass
+class _Lane:
+    """Events for one function and key, in order; the first one's delivery has failed so far."""
+
+    bodies: deque[bytes]
+    delay: float
+    attempts: int = 1
 
 
 class InProcessJobs:

@@ -416,6 +416,27 @@ class ConsumerLedger:
         # rowcount is unreliable for ON CONFLICT on psycopg; RETURNING says for sure whether a row went in.
         return self.connection.execute(statement).first() is not None
 
+    def count_failure(self, consumer: str, event_id: str, reason: str, now: datetime) -> int:
+        """Adds one failed delivery of the event to the consumer's count; returns the count so far."""
+        f = db.consumer_failures.c
+        statement = (
+            _insert(self.connection, db.consumer_failures)
+            .values(
+                consumer=consumer,
+                event_id=event_id,
+                failures=1,
+                last_error=reason,
+                first_failed_at=now,
+                last_failed_at=now,
+            )
+            .on_conflict_do_update(
+                index_elements=[f.consumer, f.event_id],
+                set_={"failures": f.failures + 1, "last_error": reason, "last_failed_at": now},
+            )
+            .returning(f.failures)
+        )
+        return int(self.connection.execute(statement).scalar_one())
+
     def dead_letter(
         self, consumer: str, event_id: str | None, reason: str, payload: str, now: datetime
     ) -> None:

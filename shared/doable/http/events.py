@@ -19,9 +19,9 @@ from opentelemetry.trace import SpanKind
 from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.events import Event, InvalidEvent
 from doable.http.function import HttpFunction, Request
-from doable.http.problem import json_response
+from doable.http.problem import json_response, problem
 from doable.observability import DEAD_LETTERS, EVENTS_CONSUMED, span
-from doable.services.consumers import Effect, Outcome, consume, dead_letter
+from doable.services.consumers import FAILURES_MAX, Effect, Outcome, consume, dead_letter
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/events"
@@ -114,6 +114,16 @@ class EventFunction(HttpFunction):
                 if outcome is Outcome.PROCESSED and self.after is not None:
                     self.after(request, event)
         EVENTS_CONSUMED.labels(self.name, event.type, outcome).inc()
+        if outcome is Outcome.FAILED:
+            # Not 2xx: the binding or subscription redelivers it after its backoff.
+            return problem(
+                500,
+                f"{self.name} failed on event {event.id}; it is redelivered, and dead-lettered after "
+                f"{FAILURES_MAX} failures (see the function's log for the error)",
+            )
+        if outcome is Outcome.DEAD_LETTER:
+            DEAD_LETTERS.labels(self.name).inc()
+            return json_response({"status": "DROP", "outcome": outcome})
         return json_response({"status": "SUCCESS", "outcome": outcome})
 
 

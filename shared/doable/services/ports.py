@@ -10,6 +10,10 @@ class PublishFailed(Exception):
     """The event could not be handed to the broker; it stays in the outbox for the relay."""
 
 
+class SidecarUnavailable(Exception):
+    """The sidecar, or the Dapr service behind it, cannot be reached now; the same call later may work."""
+
+
 class EventPublisher(Protocol):
     def publish(self, topic: str, partition_key: str, payload: str, traceparent: str | None = None) -> None:
         """Publishes one structured-mode CloudEvent (JSON text); raises PublishFailed."""
@@ -17,7 +21,10 @@ class EventPublisher(Protocol):
 
 class JobScheduler(Protocol):
     def schedule(self, name: str, due_at: datetime, data: dict[str, Any]) -> None:
-        """Creates or moves the one-shot job `name` to fire at `due_at` (at once if that has passed)."""
+        """Creates or moves the one-shot job `name` to fire at `due_at` (at once if that has passed).
+
+        Raises SidecarUnavailable when the scheduler cannot be reached, anything else when it refuses.
+        """
 
     def cancel(self, name: str) -> None:
         """Removes the job if it exists."""
