@@ -19,6 +19,9 @@ from doable.config import REPO_ROOT, Settings
 from doable.stack import CACHE, DAPR_BIN, Stack, StackBusy
 
 TEST_STATE = REPO_ROOT / ".doable" / "test"
+# Every API test signs up from 127.0.0.1, far more often than the default allows one address an hour;
+# tests/api/test_sign_in_abuse.py fills the rest of this allowance itself to see the limit hold.
+SIGNUPS_PER_HOUR = 1000
 
 
 def pytest_report_header() -> str:
@@ -50,6 +53,7 @@ def local_stack(stack_lock: None) -> Iterator[Stack]:
     # Every function of the stack inherits this and writes its spans to one JSON-lines file.
     TRACE_FILE.unlink(missing_ok=True)
     os.environ["DOABLE_TRACE_FILE"] = str(TRACE_FILE)
+    os.environ["DOABLE_SIGNUP_PER_ADDRESS_PER_HOUR"] = str(SIGNUPS_PER_HOUR)
     stack = Stack(TEST_STATE, "doable_test", fresh=True, progress=lambda line: print(line, file=sys.stderr))
     try:
         stack.start()
@@ -67,7 +71,9 @@ def embedded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from doable.embedded import Embedded
 
     data_dir: Path = tmp_path_factory.mktemp("embedded")
-    embedded = Embedded(Settings(mode="embedded", data_dir=data_dir))
+    embedded = Embedded(
+        Settings(mode="embedded", data_dir=data_dir, signup_per_address_per_hour=SIGNUPS_PER_HOUR)
+    )
     embedded.start_background()
     server = make_server("127.0.0.1", 0, embedded.app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

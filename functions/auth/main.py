@@ -5,20 +5,37 @@ from flask import Response
 from doable.adapters.tokens import Identity
 from doable.http.function import HttpFunction, Request
 from doable.http.problem import json_response
-from doable.services import users
+from doable.services import throttle, users
 
 function = HttpFunction("auth")
+# The gateway sets this to the one address it saw the caller at, and never passes on a caller's own;
+# Dapr service invocation appends its sidecar's address after it, so the first entry is the gateway's.
+CLIENT_HEADER = "X-Forwarded-For"
+
+
+def client(request: Request) -> str:
+    """The caller's address as the gateway saw it; this request's own peer when no gateway stood between."""
+    forwarded = request.raw.headers.get(CLIENT_HEADER, "").split(",")[0]
+    return throttle.client_key(forwarded or request.raw.remote_addr)
 
 
 @function.post("/auth/register", auth=False)
 def register(request: Request) -> Response:
-    user, token = users.register(request.app.uow(), request.app.tokens, request.json())
+    settings = request.app.settings
+    signup = users.Signup(
+        open=settings.signup == "open",
+        domains=settings.signup_domains,
+        per_address_per_hour=settings.signup_per_address_per_hour,
+    )
+    user, token = users.register(
+        request.app.uow(), request.app.tokens, request.json(), signup=signup, client=client(request)
+    )
     return json_response({"user": user.to_dict(), "token": token}, 201)
 
 
 @function.post("/auth/login", auth=False)
 def login(request: Request) -> Response:
-    user, token = users.login(request.app.uow(), request.app.tokens, request.json())
+    user, token = users.login(request.app.uow(), request.app.tokens, request.json(), client=client(request))
     return json_response({"user": user.to_dict(), "token": token})
 
 

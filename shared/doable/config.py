@@ -27,6 +27,9 @@ class Settings:
     invoke_timeout_seconds: float = 10.0
     trusted_proxy_hops: int = 0  # proxies in front of the gateway whose X-Forwarded-For is believed
     allow_private_webhooks: bool = False  # only for trying webhooks against a receiver on this machine
+    signup: str = "open"  # open: anyone may create an account with a password; closed: nobody may
+    signup_domains: tuple[str, ...] = ()  # when set, only emails at these domains may sign up
+    signup_per_address_per_hour: int = 20  # accounts one client address may try to create; 0: no limit
     log_level: str = "INFO"
 
     @classmethod
@@ -36,6 +39,9 @@ class Settings:
         mode = env.get("DOABLE_MODE", "embedded")
         if mode not in ("embedded", "dapr"):
             raise ValueError(f"DOABLE_MODE must be 'embedded' or 'dapr', not {mode!r}")
+        signup = env.get("DOABLE_SIGNUP", cls.signup).strip().lower()
+        if signup not in ("open", "closed"):
+            raise ValueError(f"DOABLE_SIGNUP must be 'open' or 'closed', not {signup!r}")
         return cls(
             mode=mode,
             data_dir=data_dir,
@@ -56,4 +62,13 @@ class Settings:
             trusted_proxy_hops=int(env.get("DOABLE_TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops)),
             log_level=env.get("DOABLE_LOG_LEVEL", cls.log_level),
             allow_private_webhooks=env.get("DOABLE_WEBHOOK_ALLOW_PRIVATE", "false").lower() == "true",
+            signup=signup,
+            signup_domains=tuple(
+                domain.strip().lower().lstrip("@")
+                for domain in env.get("DOABLE_SIGNUP_DOMAINS", "").split(",")
+                if domain.strip()
+            ),
+            signup_per_address_per_hour=int(
+                env.get("DOABLE_SIGNUP_PER_ADDRESS_PER_HOUR", cls.signup_per_address_per_hour)
+            ),
         )

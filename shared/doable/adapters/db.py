@@ -215,6 +215,20 @@ webhook_deliveries = Table(
 )
 
 
+# One row per sign-in or sign-up attempt that counts against a limit (see doable.services.throttle);
+# rows older than the longest window are pruned as new ones arrive.
+sign_in_attempts = Table(
+    "sign_in_attempts",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("scope", String(20), nullable=False),
+    Column("key", String(320), nullable=False),
+    Column("attempted_at", UtcDateTime, nullable=False),
+    Index("sign_in_attempts_key", "scope", "key", "attempted_at"),
+    Index("sign_in_attempts_age", "attempted_at"),
+)
+
+
 def make_engine(url: str, **options: Any) -> Engine:
     """One engine per process; SQLite gets WAL and foreign keys so it behaves like the real thing."""
     if url.startswith("postgresql://"):

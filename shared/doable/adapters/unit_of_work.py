@@ -16,6 +16,7 @@ from doable.adapters.repositories import (
     TaskRepository,
     UserRepository,
 )
+from doable.adapters.throttle import SignInAttempts
 from doable.adapters.webhook_outbox import WebhookDeliveries
 from doable.domain.events import Event
 
@@ -31,6 +32,7 @@ class UnitOfWork:
     notifications: Notifications
     schedules: Schedules
     webhooks: WebhookDeliveries
+    attempts: SignInAttempts
 
     def __init__(self, engine: Engine, after_commit: AfterCommit | None = None) -> None:
         self.engine = engine
@@ -50,6 +52,7 @@ class UnitOfWork:
         self.notifications = Notifications(self._connection)
         self.schedules = Schedules(self._connection)
         self.webhooks = WebhookDeliveries(self._connection)
+        self.attempts = SignInAttempts(self._connection)
         return self
 
     def __exit__(

@@ -33,17 +33,26 @@ def _problems(*statuses: int) -> dict[str, Any]:
     titles = {
         400: "Malformed JSON",
         401: "Missing or invalid token",
+        403: "Sign-up is closed, or closed to this email's domain",
         404: "Not found (or another user's)",
         409: "Conflict",
         412: "Stale If-Match version",
         413: "Body too large",
         415: "Not JSON",
         422: "Invalid input, field by field",
+        429: "Too many attempts from this address or at this account; wait Retry-After seconds",
+    }
+    retry_after = {
+        "Retry-After": {
+            "description": "seconds until the next attempt is allowed",
+            "schema": {"type": "integer", "minimum": 1},
+        }
     }
     return {
         str(status): {
             "description": titles[status],
             "content": {"application/problem+json": {"schema": _ref("Problem")}},
+            **({"headers": retry_after} if status == 429 else {}),
         }
         for status in statuses
     }
@@ -120,7 +129,10 @@ def document() -> dict[str, Any]:
                             },
                         }
                     ),
-                    "responses": {"201": _json(_ref("Session"), "Registered"), **_problems(400, 409, 422)},
+                    "responses": {
+                        "201": _json(_ref("Session"), "Registered"),
+                        **_problems(400, 403, 409, 422, 429),
+                    },
                 }
             },
             "/auth/login": {
@@ -134,7 +146,7 @@ def document() -> dict[str, Any]:
                             "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
                         }
                     ),
-                    "responses": {"200": _json(_ref("Session")), **_problems(400, 401, 422)},
+                    "responses": {"200": _json(_ref("Session")), **_problems(400, 401, 422, 429)},
                 }
             },
             "/me": {
@@ -445,6 +457,7 @@ def document() -> dict[str, Any]:
                                 },
                             },
                         },
+                        "retry_after": {"type": "integer", "description": "on 429: as Retry-After"},
                     },
                 },
             },

@@ -17,6 +17,7 @@ TITLES = {
     413: "Payload too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    429: "Too many requests",
     500: "Internal error",
     502: "Bad gateway",
     503: "Service unavailable",
@@ -35,6 +36,8 @@ def problem(status: int, detail: str, title: str | None = None, **extra: Any) ->
     response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="doable"'
+    if status == 429 and "retry_after" in body:
+        response.headers["Retry-After"] = str(body["retry_after"])
     return response
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -13,9 +15,18 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from doable.adapters import webhooks
 from doable.adapters.tokens import Identity, TokenService
 from doable.adapters.unit_of_work import UnitOfWork
-from doable.domain.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed, invalid
+from doable.domain.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+    invalid,
+)
 from doable.domain.model import User, new_id, utcnow
 from doable.domain.recurrence import validate_timezone
+from doable.services import throttle
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 PASSWORD_MIN = 8
@@ -25,18 +36,50 @@ hasher = PasswordHasher()
 _DUMMY_HASH = hasher.hash("not-a-real-password")
 
 
+@dataclass(frozen=True)
+class Signup:
+    """Who may create an account with a password (the identity provider's users are not asked)."""
+
+    open: bool = True
+    domains: tuple[str, ...] = ()  # empty: any domain
+    per_address_per_hour: int = 20  # 0: no limit
+
+    def refusal(self, email: str) -> str | None:
+        if not self.open:
+            return "sign-up is closed on this server; ask its operator for an account"
+        domain = email.rpartition("@")[2]
+        if self.domains and domain not in self.domains:
+            return (
+                f"sign-up here is open to {', '.join('@' + d for d in self.domains)} addresses only; "
+                "use one of those or ask the operator for an account"
+            )
+        return None
+
+
 def register(
-    uow: UnitOfWork, tokens: TokenService, data: Mapping[str, Any], now: datetime | None = None
+    uow: UnitOfWork,
+    tokens: TokenService,
+    data: Mapping[str, Any],
+    now: datetime | None = None,
+    *,
+    signup: Signup = Signup(),
+    client: str = throttle.UNKNOWN_ADDRESS,
 ) -> tuple[User, str]:
     clean = _validate(data, required=("email", "password"), allowed=("email", "password", "name", "timezone"))
     email = clean["email"]
+    refusal = signup.refusal(email)
+    if refusal:
+        raise DomainError(refusal, 403, "Forbidden")
+    now = now or utcnow()
+    # Every try counts, taken addresses too: they would otherwise tell a prober which emails have accounts.
+    throttle.reserve(uow, [(throttle.signup_per_address(signup.per_address_per_hour), client)], now)
     user = User(
         id=new_id(),
         email=email,
         name=clean.get("name") or email.split("@")[0],
         timezone=clean.get("timezone") or "UTC",
         password_hash=hasher.hash(clean["password"]),
-        created_at=now or utcnow(),
+        created_at=now,
     )
     with uow:
         if not uow.users.add(user):
@@ -45,18 +88,31 @@ def register(
     return user, tokens.issue(user.id, user.email)
 
 
-def login(uow: UnitOfWork, tokens: TokenService, data: Mapping[str, Any]) -> tuple[User, str]:
+def login(
+    uow: UnitOfWork,
+    tokens: TokenService,
+    data: Mapping[str, Any],
+    now: datetime | None = None,
+    *,
+    client: str = throttle.UNKNOWN_ADDRESS,
+) -> tuple[User, str]:
+    """Signs in; failures count per account and per client address, and a spent limit refuses the
+    attempt before the password is even looked at, so a locked account answers as fast as any other."""
     clean = _validate(
         data, required=("email", "password"), allowed=("email", "password"), check_password=False
     )
+    email = clean["email"]
+    account = (throttle.LOGIN_PER_ACCOUNT, email)
+    attempt = throttle.reserve(uow, [account, (throttle.LOGIN_PER_ADDRESS, client)], now or utcnow())
     with uow:
-        user = uow.users.by_email(clean["email"])
+        user = uow.users.by_email(email)
     try:
         hasher.verify(user.password_hash if user else _DUMMY_HASH, clean["password"])
     except (VerificationError, InvalidHashError):
         user = None
     if user is None:
-        raise Unauthorized("email or password is wrong")
+        raise Unauthorized("email or password is wrong")  # the attempt's rows stay: they are the failure
+    throttle.succeeded(uow, attempt, clear=[account])
     return user, tokens.issue(user.id, user.email)
 
 
@@ -145,9 +201,25 @@ def _email(value: str, _: bool) -> tuple[str, str] | None:
 
 
 def _password(value: str, check: bool) -> tuple[str, str] | None:
-    if check and not PASSWORD_MIN <= len(value) <= PASSWORD_MAX:
+    if not check:
+        return None
+    if not PASSWORD_MIN <= len(value) <= PASSWORD_MAX:
         return "length", f"must be {PASSWORD_MIN} to {PASSWORD_MAX} characters"
+    if value.lower() in breached_passwords():
+        return (
+            "breached",
+            "is one of the most common passwords found in breached password lists, so it is among "
+            "the first an attacker tries; choose another, such as a few unrelated words",
+        )
     return None
+
+
+@cache
+def breached_passwords() -> frozenset[str]:
+    """zxcvbn's 30,000 most common passwords seen in breaches (lower case), loaded on first use."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 def _name(value: str, _: bool) -> tuple[str, str] | None:
