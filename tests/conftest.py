@@ -10,6 +10,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -17,6 +18,9 @@ from werkzeug.serving import make_server
 
 from doable.config import REPO_ROOT, Settings
 from doable.stack import CACHE, DAPR_BIN, Stack, StackBusy
+
+if TYPE_CHECKING:
+    from doable.embedded import Embedded
 
 TEST_STATE = REPO_ROOT / ".doable" / "test"
 # Every API test signs up from 127.0.0.1, far more often than the default allows one address an hour;
@@ -67,20 +71,26 @@ def local_stack(stack_lock: None) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="session")
-def embedded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedded]:
+    """The embedded Doable itself, for tests that wait on its bus and outbox (tests/facts.py)."""
     from doable.embedded import Embedded
 
     data_dir: Path = tmp_path_factory.mktemp("embedded")
-    embedded = Embedded(
+    running = Embedded(
         Settings(mode="embedded", data_dir=data_dir, signup_per_address_per_hour=SIGNUPS_PER_HOUR)
     )
-    embedded.start_background()
+    running.start_background()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def embedded_url(embedded: Embedded) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, embedded.app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
-    embedded.stop()
 
 
 class Api(httpx.Client):

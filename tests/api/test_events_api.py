@@ -8,7 +8,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from tests.conftest import Api
+from tests.facts import settle
 
 
 def eventually(check: Callable[[], Any], timeout: float = 20) -> Any:
@@ -41,7 +44,9 @@ def test_a_passed_reminder_fires_at_once_and_completion_notifies(api: Api) -> No
     assert api.post("/api/notifications/nope/read").status_code == 404
 
 
-def test_completing_a_recurring_task_spawns_the_next_once_and_history_records_it(api: Api) -> None:
+def test_completing_a_recurring_task_spawns_the_next_once_and_history_records_it(
+    api: Api, base_url: str, request: pytest.FixtureRequest
+) -> None:
     api.patch("/api/me", json={"timezone": "Europe/Paris"})
     task = api.new_task(
         title="Standup", recurrence="daily", due_at="2030-03-30T09:00:00+01:00", tags=["work"]
@@ -58,7 +63,7 @@ def test_completing_a_recurring_task_spawns_the_next_once_and_history_records_it
     assert spawned["due_at"] == "2030-03-31T07:00:00.000Z", "09:00 in Paris after the clocks went forward"
     api.post(f"/api/tasks/{task['id']}/reopen")
     api.post(f"/api/tasks/{task['id']}/complete")
-    time.sleep(1)
+    settle(request, base_url, [task["id"]], "spawn-recurrence", "task-events")
     assert len(api.get("/api/tasks", params={"q": "standup"}).json()["items"]) == 2, "spawned once only"
 
     history = eventually(
