@@ -51,6 +51,9 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+ID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")  # new_id's shape
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from doable.domain.errors import FieldError, ValidationFailed
-from doable.domain.model import Priority, Task, TimeOutOfRange, normalise_tag, parse_input_time
+from doable.domain.model import TAGS_MAX, Priority, Task, TimeOutOfRange, normalise_tag, parse_input_time
 
 SORTS = ("priority", "-priority", "due_at", "-due_at", "created_at", "-created_at")
 DEFAULT_SORT = "-created_at"
@@ -33,6 +34,7 @@ QUERY_PARAMS = (
     "cursor",
 )
 WORD = re.compile(r"\w+", re.UNICODE)
+LIMIT_TEXT = re.compile(r"[0-9]{1,4}")  # ASCII only: str.isdigit() admits '²', which int() refuses
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ def parse_task_query(params: Mapping[str, Sequence[str]]) -> TaskQuery:
         errors.append(
             FieldError(name, "unknown_parameter", f"unknown parameter; allowed are {', '.join(QUERY_PARAMS)}")
         )
+    for name in sorted(set(params) & set(QUERY_PARAMS)):
+        if any("\x00" in value for value in params[name]):
+            errors.append(FieldError(name, "text", "holds U+0000, which no text can store; leave it out"))
 
     def single(name: str) -> str | None:
         values = params.get(name) or []
@@ -90,15 +95,23 @@ def parse_task_query(params: Mapping[str, Sequence[str]]) -> TaskQuery:
     if status not in STATUSES:
         errors.append(FieldError("status", "enum", "must be one of open, completed, all"))
     priorities: list[Priority] = []
-    for raw in params.get("priority", []):
+    if len(params.get("priority", [])) > len(Priority):
+        errors.append(FieldError("priority", "count", f"give at most {len(Priority)} priorities"))
+    for raw in params.get("priority", [])[: len(Priority)]:
         for part in raw.split(","):
             try:
                 priorities.append(Priority(part.strip()))
             except ValueError:
                 errors.append(FieldError("priority", "enum", f"'{part}' is not one of high, medium, low"))
+    # A task holds at most TAGS_MAX tags, so asking for more (all of them) could never match; the cap
+    # also keeps the query's size bounded (one EXISTS per tag).
     tags = tuple(
-        dict.fromkeys(normalise_tag(t) for raw in params.get("tag", []) for t in raw.split(",") if t.strip())
+        dict.fromkeys(
+            normalise_tag(t) for raw in params.get("tag", [])[:TAGS_MAX] for t in raw.split(",") if t.strip()
+        )
     )
+    if len(params.get("tag", [])) > TAGS_MAX or len(tags) > TAGS_MAX:
+        errors.append(FieldError("tag", "count", f"give at most {TAGS_MAX} tags: no task holds more"))
     due_after = _time_param("due_after", single("due_after"), errors)
     due_before = _time_param("due_before", single("due_before"), errors)
     overdue_raw = single("overdue")
@@ -110,7 +123,7 @@ def parse_task_query(params: Mapping[str, Sequence[str]]) -> TaskQuery:
     limit = LIMIT_DEFAULT
     limit_raw = single("limit")
     if limit_raw is not None:
-        if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= LIMIT_MAX:
+        if not LIMIT_TEXT.fullmatch(limit_raw) or not 1 <= int(limit_raw) <= LIMIT_MAX:
             errors.append(FieldError("limit", "range", f"must be a whole number from 1 to {LIMIT_MAX}"))
         else:
             limit = int(limit_raw)
@@ -154,14 +167,27 @@ def encode_cursor(sort: str, key: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+# The keyset each sort pages by (the repository's sort keys, in order): a cursor is checked against
+# it, because a key of the wrong type or size reaches the database as a comparison it cannot make.
+_CURSOR_KEYS: dict[str, tuple[str, ...]] = {
+    RELEVANCE: ("number", "time", "id"),
+    **{sort: ("time", "id") for sort in ("created_at", "-created_at")},
+    **{sort: ("rank", "time", "id") for sort in ("priority", "-priority", "due_at", "-due_at")},
+}
+CURSOR_MAX = 400  # characters; real cursors are about 120
+
+
 def decode_cursor(cursor: str, sort: str, errors: list[FieldError]) -> tuple[Any, ...] | None:
     try:
+        if len(cursor) > CURSOR_MAX:
+            raise ValueError("too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, key = json.loads(raw)
-        if cursor_sort != sort or not isinstance(key, list):
+        kinds = _CURSOR_KEYS.get(sort, ())
+        if cursor_sort != sort or not isinstance(key, list) or len(key) != len(kinds):
             raise ValueError("sort mismatch")
-        return tuple(_decode_key(value) for value in key)
-    except (ValueError, TypeError, binascii.Error):
+        return tuple(_decode_key(value, kind) for value, kind in zip(key, kinds, strict=True))
+    except (ValueError, TypeError, binascii.Error, RecursionError):
         errors.append(
             FieldError(
                 "cursor",
@@ -178,12 +204,17 @@ def _encode_key(value: Any) -> Any:
     return value
 
 
-def _decode_key(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"t"}:
+def _decode_key(value: Any, kind: str) -> Any:
+    if kind == "time" and isinstance(value, dict) and set(value) == {"t"}:
         parsed = datetime.fromisoformat(value["t"])
         if parsed.tzinfo is None:
             raise ValueError("naive time in cursor")
         return parsed
-    if value is None or isinstance(value, str | int | float):
+    if kind == "id" and isinstance(value, str) and len(value) <= 64 and "\x00" not in value:
         return value
+    if kind == "rank" and value in (0, 1, 2) and not isinstance(value, bool):
+        return value
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "number" and numeric and math.isfinite(value) and abs(value) < 1e300:
+        return float(value)  # a relevance score; an int this large would overflow an SQLite INTEGER
     raise ValueError("bad cursor key")

@@ -7,7 +7,6 @@ check, correlation and trace context, bearer authentication, body limits, and pr
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import re
 import time
@@ -22,8 +21,9 @@ from opentelemetry.trace import SpanKind
 from doable.bootstrap import Container, container
 from doable.domain.errors import DomainError, Unauthorized
 from doable.domain.events import Context
-from doable.domain.model import new_id
+from doable.domain.model import ID_PATTERN, new_id
 from doable.http.body import read_body
+from doable.http.json_body import parse_object
 from doable.http.problem import from_error, json_response, problem
 from doable.observability import (
     HTTP_LATENCY,
@@ -65,17 +65,23 @@ class Request:
             raise DomainError(
                 f"send the body as application/json, not {mimetype}", 415, "Unsupported media type"
             )
-        raw = read_body(self.raw, self.app.settings.max_body_bytes)
-        try:
-            body = json.loads(raw or b"null")
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise DomainError(f"the body is not valid JSON: {error}", 400, "Malformed JSON") from None
-        if not isinstance(body, dict):
-            raise DomainError("the body must be a JSON object", 400, "Malformed JSON")
-        return body
+        return parse_object(read_body(self.raw, self.app.settings.max_body_bytes))
 
 
 RouteHandler = Callable[[Request], Response]
+
+
+def _check_ids(params: dict[str, str]) -> None:
+    """A path id that is not shaped like one names nothing: 404 here, before any database sees it."""
+    for name, value in params.items():
+        if name.endswith("_id") and not ID_PATTERN.fullmatch(value):
+            message = "is not an id; ids look like 0b6f1c52-8d6e-4c39-9a1f-3f1e2d4c5b6a"
+            raise DomainError(
+                f"{name}: {value[:80]!r} {message}",
+                404,
+                "Not found",
+                {"errors": [{"field": name, "rule": "format", "message": message}]},
+            )
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,7 @@ class HttpFunction:
                 continue
             try:
                 user_id = self._authenticate(raw, app) if route.auth else ""
+                _check_ids(match.groupdict())
                 ctx = Context(user_id=user_id, correlation_id=correlation_id, traceparent=traceparent)
                 return route.handler(Request(raw, match.groupdict(), ctx, app)), route.template
             except DomainError as error:
@@ -203,10 +210,11 @@ class HttpFunction:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("send 'Authorization: Bearer <token>'; get a token from /api/auth/login")
         identity = app.tokens.verify(token.strip())
-        if identity.external:
-            from doable.services.users import current_user
+        from doable.services.users import current_user
 
-            current_user(app.uow(), identity)
+        # A valid signature is not enough: the account may have been deleted since the token was
+        # issued, and its writes would then land on no user (or fail on the foreign key as a 500).
+        current_user(app.uow(), identity)
         return identity.user_id
 
     def _probe(self, path: str) -> Response | None:
