@@ -71,10 +71,6 @@ class WebhookDeliveries:
             )
         )
 
-    def backlog(self) -> int:
-        statement = sa.select(sa.func.count()).select_from(db.webhook_deliveries).where(_c.status == PENDING)
-        return int(self.connection.execute(statement).scalar_one())
-
     def _claim(
         self, which: sa.ColumnElement[bool], now: datetime, lease_until: datetime
     ) -> dict[str, Any] | None:

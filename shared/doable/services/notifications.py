@@ -1,4 +1,4 @@
-"""In-app notifications from reminders and completions, and webhook delivery of reminders."""
+"""In-app notifications from reminders and completions, and reminder webhooks through their outbox."""
 
 from __future__ import annotations
 
