@@ -240,6 +240,9 @@ def test_secret_reader_role_is_limited_to_doables_secrets(render: Renderer) -> N
         ("functions.web.minScale=20", "minScale 20 is above maxScale"),
         ("functions.ping.kind=cron", "/functions/ping/kind"),
         ("publicUrl.host=Not_A_Host", "/publicUrl/host"),
+        ("signup.mode=invite", "/signup/mode"),
+        ("signup.domains={Example.COM}", "/signup/domains/0"),
+        ("signup.perAddressPerHour=-1", "/signup/perAddressPerHour"),
     ],
 )
 def test_bad_values_fail_to_render(render: Renderer, assignment: str, message: str) -> None:
@@ -358,3 +361,37 @@ def test_only_chat_gets_the_assistant_model_and_its_key_from_a_secret(render: Re
             }
         else:
             assert not any(key.startswith("DOABLE_LLM") for key in env), name
+
+
+def test_only_auth_gets_the_sign_up_policy_from_values(render: Renderer) -> None:
+    def signup_env(resources: list[Resource]) -> dict[str, dict[str, str]]:
+        return {
+            name: {
+                e["name"]: e["value"]
+                for e in service["spec"]["template"]["spec"]["containers"][0]["env"]
+                if e["name"].startswith("DOABLE_SIGNUP")
+            }
+            for name, service in knative_services(resources).items()
+        }
+
+    closed = signup_env(
+        render(
+            CHART / "values.yaml",
+            set=[
+                "signup.mode=closed",
+                "signup.domains={example.com,lab.example}",
+                "signup.perAddressPerHour=0",
+            ],
+        )
+    )
+    assert closed.pop("auth") == {
+        "DOABLE_SIGNUP": "closed",
+        "DOABLE_SIGNUP_DOMAINS": "example.com,lab.example",
+        "DOABLE_SIGNUP_PER_ADDRESS_PER_HOUR": "0",
+    }
+    assert not any(closed.values()), "only auth signs anyone up"
+    assert signup_env(render(CHART / "values.yaml"))["auth"] == {
+        "DOABLE_SIGNUP": "open",
+        "DOABLE_SIGNUP_DOMAINS": "",
+        "DOABLE_SIGNUP_PER_ADDRESS_PER_HOUR": "20",
+    }
