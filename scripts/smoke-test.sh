@@ -42,8 +42,9 @@ expect 200 "$(call GET /readyz)"
 step "the web app is served (GET /)"
 expect 200 "$(call GET /)"
 
+# 409: created on an earlier run; 403: sign-up is closed (signup.mode), so it must exist already.
 step "smoke account exists (POST /api/auth/register)"
-expect 201 409 "$(call POST /api/auth/register "{\"email\": \"$email\", \"password\": \"$password\", \"name\": \"Smoke test\"}")"
+expect 201 409 403 "$(call POST /api/auth/register "{\"email\": \"$email\", \"password\": \"$password\", \"name\": \"Smoke test\"}")"
 
 step "login (POST /api/auth/login)"
 expect 200 "$(call POST /api/auth/login "{\"email\": \"$email\", \"password\": \"$password\"}")"
