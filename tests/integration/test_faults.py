@@ -172,3 +172,63 @@ def test_a_reminder_due_while_its_function_is_down_is_delivered_when_it_returns(
         timeout=60,
     )
     assert len(reminders) == 1
+
+
+def test_a_poison_event_is_retried_a_few_times_then_dead_lettered_and_the_100_behind_it_flow(
+    publisher: httpx.Client, database: sa.Engine, stack_api: Api
+) -> None:
+    now = datetime.now(UTC)
+    user_id = str(stack_api.user["id"])
+    # A daily series due on the last day Python knows, as stored before the API refused such dates:
+    # completing it makes spawn-recurrence fail on every delivery (there is no next day).
+    fields = {"title": "poison", "recurrence": Recurrence.DAILY, "due_at": now + timedelta(days=1)}
+    poison_task = new_task(user_id, fields, now)
+    poison_task.due_at = datetime(9999, 12, 31, 9, tzinfo=UTC)
+    poison_task.complete(now)  # so its creation schedules no job for the year 9999
+    ctx = Context(user_id)
+    created, _ = task_events(EventType.TASK_CREATED, poison_task, ctx, now)
+    poison, _ = task_events(EventType.TASK_COMPLETED, poison_task, ctx, now)
+    good = [
+        task_events(
+            EventType.TASK_CREATED,
+            new_task(
+                user_id,
+                {"title": f"good {i}", "recurrence": Recurrence.DAILY, "due_at": now + timedelta(days=30)},
+                now,
+            ),
+            ctx,
+            now,
+        )[0]
+        for i in range(100)
+    ]
+    # One key, so one partition: the 100 wait behind the poison event unless it is given up on.
+    for event in [created, poison, *good]:
+        publish(publisher, "task-events", poison_task.id, event.to_json().encode())
+
+    processed = db.processed_events.c
+    assert eventually(
+        lambda: (
+            count(
+                database,
+                db.processed_events,
+                processed.consumer == "spawn-recurrence",
+                processed.event_id.in_([event.id for event in good]),
+            )
+            == 100
+        ),
+        timeout=90,
+    ), "the events behind the poison one are processed"
+    schedules = db.recurring_schedules.c
+    assert count(database, db.recurring_schedules, schedules.series_id.in_([e.subject for e in good])) == 100
+    with database.connect() as connection:
+        letters = (
+            connection.execute(sa.select(db.dead_letters).where(db.dead_letters.c.event_id == poison.id))
+            .mappings()
+            .all()
+        )
+        failures = connection.execute(
+            sa.select(db.consumer_failures.c.failures).where(db.consumer_failures.c.event_id == poison.id)
+        ).scalar_one()
+    assert [letter["consumer"] for letter in letters] == ["spawn-recurrence"]
+    assert letters[0]["reason"].startswith("failed 5 times; the last time with OverflowError")
+    assert failures == 5
