@@ -17,7 +17,7 @@ from doable.domain.recurrence import Recurrence
 from doable.embedded import Embedded
 from doable.services.consumers import FAILURES_MAX
 from tests.conftest import Api
-from tests.integration.conftest import eventually
+from tests.facts import wait_for
 
 
 def series_created(user_id: str, title: str, now: datetime) -> Event:
@@ -57,10 +57,8 @@ def test_embedded_a_poison_event_is_dead_lettered_and_holds_up_neither_its_key_n
             )
             return int(connection.execute(statement).scalar_one())
 
-    assert eventually(lambda: processed_count(other_keys) == 10, timeout=30)
-    assert eventually(lambda: processed_count(same_key) == 10, timeout=30), (
-        "its own key flows once it is dead-lettered"
-    )
+    wait_for(lambda: processed_count(other_keys) == 10, "the events of other keys being processed")
+    wait_for(lambda: processed_count(same_key) == 10, "the events behind it on its key being processed")
     with engine.connect() as connection:
         (reason,) = connection.execute(
             sa.select(db.dead_letters.c.reason).where(
