@@ -26,10 +26,11 @@ from doable.services.consumers import Outcome, consume
 UoW = Callable[[], UnitOfWork]
 GENESIS = "0" * 64
 
-# The canonical form, written out by hand: the hashed fields as JSON with sorted keys (nested ones
-# too), no spaces, non-ASCII escaped, the time in isoformat with its offset; the hash is the SHA-256
-# of the previous entry's hash (64 zeros for a user's first entry) followed by that text. Changing
-# any of this orphans every chain already written, so the vector pins it.
+# The canonical form documented in docs/architecture.md, written out by hand: the hashed fields as
+# JSON with sorted keys (nested ones too), no spaces, non-ASCII escaped, the time in isoformat with
+# its offset; the hash is the SHA-256 of the previous entry's hash (64 zeros for a user's first
+# entry) followed by that text. Changing any of this orphans every chain already written, so the
+# vector pins it.
 KAT_EVENT = Event(
     id="evt-kat-1",
     type=EventType.TASK_CREATED,
