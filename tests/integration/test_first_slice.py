@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from typing import Any
 
@@ -14,13 +13,18 @@ from confluent_kafka import Consumer, TopicPartition
 from doable.adapters import db
 from doable.stack import KAFKA_PORT, Stack
 from tests.conftest import Api
+from tests.facts import wait_caught_up, wait_outbox_drained
 from tests.integration.conftest import audit_rows, eventually
 
 pytestmark = pytest.mark.integration
 
 
-def kafka_records(topic: str, subject: str, timeout: float = 20) -> list[dict[str, Any]]:
-    """Reads the topic from the start with a throwaway consumer group and keeps the task's events."""
+def kafka_records(topic: str, subject: str) -> list[dict[str, Any]]:
+    """Reads the whole topic as it stands, with a throwaway consumer, and keeps the task's events.
+
+    It reads up to each partition's end offset taken at the start, so "no more records" is a fact
+    the broker stated rather than a quiet spell.
+    """
     consumer = Consumer(
         {
             "bootstrap.servers": f"127.0.0.1:{KAFKA_PORT}",
@@ -30,17 +34,21 @@ def kafka_records(topic: str, subject: str, timeout: float = 20) -> list[dict[st
     )
     try:
         partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        ends = {
+            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions
+        }
         consumer.assign([TopicPartition(topic, p, 0) for p in partitions])  # offset 0: the beginning
         found: list[dict[str, Any]] = []
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            message = consumer.poll(0.5)
-            if message is None:
-                if found:
-                    break
-                continue
+        unread = {p for p, end in ends.items() if end > 0}
+        while unread:
+            message = consumer.poll(10)
+            assert message is not None, f"{topic} stopped short of its end offsets {ends}"
             if message.error():
                 continue
+            if message.offset() >= ends[message.partition()] - 1:
+                unread.discard(message.partition())
+            if message.offset() >= ends[message.partition()]:
+                continue  # written after the end was taken
             try:
                 envelope = json.loads(message.value())
             except ValueError:
@@ -73,6 +81,7 @@ def test_a_created_task_is_published_to_kafka_and_audited_with_the_same_ids(
     assert row["user_id"] == stack_api.user["id"]
     assert row["data"]["task"]["tags"] == ["slice"]
 
+    wait_outbox_drained(database, [task_id])
     records = kafka_records("task-events", task_id)
     assert [r["type"] for r in records] == ["task.created"]
     record = records[0]
@@ -92,7 +101,7 @@ def test_events_published_while_the_auditor_is_down_are_audited_exactly_once_aft
     local_stack.stop_function("write-audit")
     try:
         task_ids = [stack_api.new_task(title=f"while down {i}")["id"] for i in range(50)]
-        time.sleep(1)
+        wait_outbox_drained(database, task_ids)  # on Kafka, waiting for their consumer
         assert audit_rows(database, task_ids) == [], "nothing audits while write-audit is stopped"
     finally:
         local_stack.start_function("write-audit")
@@ -101,7 +110,7 @@ def test_events_published_while_the_auditor_is_down_are_audited_exactly_once_aft
         lambda: len(audit_rows(database, task_ids)) >= 50 and audit_rows(database, task_ids), timeout=60
     )
     assert rows, "the 50 events were not audited within 60 s of the restart"
-    time.sleep(2)  # any duplicate delivery would land now
+    wait_caught_up(["write-audit"], "task-events")  # any duplicate delivery has been handled by now
     rows = audit_rows(database, task_ids)
     assert sorted(r["resource_id"] for r in rows) == sorted(task_ids)
     assert len({r["event_id"] for r in rows}) == 50
