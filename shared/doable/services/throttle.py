@@ -82,7 +82,7 @@ def reserve(uow: UnitOfWork, checks: Sequence[Check], now: datetime) -> list[int
         uow.attempts.remove(ids)  # others got there first: this one is refused and does not count
         uow.commit()
         _refuse_if_spent(uow, checks, now)
-    return ids  # the others' rows went away in between (a success cleared them): the attempt may go on
+    return []  # a success cleared the others' rows in between: this attempt goes on, uncounted
 
 
 def succeeded(uow: UnitOfWork, ids: Sequence[int], clear: Sequence[Check] = ()) -> None:
