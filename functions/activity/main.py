@@ -2,6 +2,7 @@
 
 from flask import Response
 
+from doable.domain.errors import invalid
 from doable.http.function import HttpFunction, Request
 from doable.http.problem import json_response
 from doable.services import audit, notifications
@@ -11,7 +12,10 @@ function = HttpFunction("activity")
 
 @function.get("/notifications")
 def inbox(request: Request) -> Response:
-    unread_only = request.raw.args.get("unread", "false") == "true"
+    given = request.raw.args.getlist("unread")
+    if given not in ([], ["true"], ["false"]):
+        raise invalid("unread", "enum", "give it at most once, as true or false")
+    unread_only = given == ["true"]
     return json_response(notifications.listing(request.app.uow(), request.user_id, unread_only))
 
 

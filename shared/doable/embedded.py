@@ -17,6 +17,7 @@ from types import ModuleType
 
 import flask
 import yaml
+from werkzeug.routing import PathConverter
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 
@@ -114,14 +115,21 @@ class Embedded:
 
     def _wsgi_app(self) -> flask.Flask:
         app = flask.Flask("doable")
+        # Werkzeug's own path converter stops at a newline, and its HTML 404 would answer instead
+        # of the gateway's problem: this one takes every path, whatever it holds.
+        app.url_map.converters["everything"] = _Everything
         web = self.functions["web"]
 
         @app.route("/", defaults={"path": ""}, methods=METHODS)
-        @app.route("/<path:path>", methods=METHODS)
+        @app.route("/<everything:path>", methods=METHODS)
         def entry(path: str) -> flask.Response:
             return web.handler(flask.request)
 
         return app
+
+
+class _Everything(PathConverter):
+    regex = r"[^/](?s:.*?)"  # PathConverter's own, with newlines
 
 
 def _every_seconds(schedule: str) -> float:

@@ -278,3 +278,59 @@ def test_a_token_for_a_deleted_account_is_401_and_writes_nothing(api: Api, datab
             sa.text("SELECT count(*) FROM tasks WHERE user_id = :id"), {"id": user_id}
         ).scalar_one()
     assert written == 0
+
+
+# Where Schemathesis found the OpenAPI document and the server apart, each settled one way.
+
+
+def test_an_edit_that_the_task_as_stored_cannot_take_is_a_409(api: Api) -> None:
+    task = api.new_task(title="no due date")
+    response = api.patch(f"/api/tasks/{task['id']}", json={"recurrence": "weekly"})
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["recurrence"]
+    alone = api.patch(f"/api/tasks/{task['id']}", json={"recurrence": "weekly", "due_at": None})
+    assert alone.status_code == 422, alone.text  # the edit on its own contradicts itself
+    assert api.get(f"/api/tasks/{task['id']}").json()["version"] == 1
+
+
+def test_whole_numbers_written_as_decimals_are_integers_and_titles_count_their_spaces(api: Api) -> None:
+    task = api.new_task(due_at="2026-12-01T09:00:00Z", reminder_minutes_before=30.0)
+    assert task["reminder_minutes_before"] == 30
+    padded = api.post("/api/tasks", json={"title": "x" * 199 + "  "})
+    assert padded.status_code == 422
+    assert padded.json()["errors"][0]["field"] == "title"
+    twenty_one = api.post("/api/tasks", json={"title": "t", "tags": ["same"] * 21})
+    assert twenty_one.status_code == 422
+    assert twenty_one.json()["errors"][0]["field"] == "tags"
+
+
+def test_unread_is_true_or_false(api: Api) -> None:
+    response = api.get("/api/notifications", params={"unread": "maybe"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "unread"
+    assert api.get("/api/notifications", params={"unread": "true"}).status_code == 200
+
+
+def test_a_deleted_tasks_history_is_gone_with_it(api: Api) -> None:
+    task = api.new_task(title="short-lived")
+    assert api.delete(f"/api/tasks/{task['id']}").status_code == 204
+    response = api.get(f"/api/tasks/{task['id']}/history")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_newline_in_the_path_is_a_problem_not_an_html_page(api: Api) -> None:
+    response = api.post("/api/tasks/a%0Ab/complete")
+    assert 400 <= response.status_code < 500
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_mcp_refuses_what_its_sdk_would_drop_or_answer_in_html(api: Api) -> None:
+    untyped = api.post("/api/mcp", content=b'{"jsonrpc": "2.0", "method": "tools/list"}')
+    assert untyped.status_code == 415
+    assert untyped.headers["content-type"] == "application/problem+json"
+    for request_id in (None, {}, True, 1.5):
+        response = api.post("/api/mcp", json={"jsonrpc": "2.0", "id": request_id, "method": "tools/list"})
+        assert response.status_code == 400, (request_id, response.text)
+        assert response.json()["error"]["code"] == -32600

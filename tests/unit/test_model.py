@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from doable.domain.errors import ValidationFailed
+from doable.domain.errors import DomainError, ValidationFailed
 from doable.domain.model import Priority, Status, new_task, validate_task_fields
 from doable.domain.recurrence import Recurrence
 
@@ -71,9 +71,12 @@ def test_schedule_rules_apply_to_new_and_edited_tasks() -> None:
         new_task("u", {"title": "t", "recurrence": Recurrence.DAILY}, NOW)
     task = new_task("u", {"title": "t", "due_at": NOW, "reminder_minutes_before": 15}, NOW)
     assert task.reminder_at == NOW - timedelta(minutes=15)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(DomainError) as conflict:
         task.apply({"due_at": None}, NOW)
+    assert conflict.value.status == 409, "valid on its own, the edit conflicts with the task's reminder"
     assert task.due_at == NOW and task.version == 1, "a refused edit leaves the task untouched"
+    with pytest.raises(ValidationFailed):
+        validate_task_fields({"due_at": None, "reminder_minutes_before": 5}, partial=True)
 
 
 def test_apply_reports_only_real_changes_and_bumps_the_version_once() -> None:

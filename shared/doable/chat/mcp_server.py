@@ -17,6 +17,7 @@ error whose text is the API's problem detail.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
@@ -36,6 +37,7 @@ from doable.domain.model import Task, new_id
 from doable.domain.query import parse_task_query
 from doable.http.body import read_body
 from doable.http.function import Request
+from doable.http.problem import problem
 from doable.services import tasks
 
 PATH = "/mcp"
@@ -254,6 +256,27 @@ def _build() -> tuple[Any, Lifespan]:
     return app, server.session_manager.run
 
 
+def _bad_request_id(body: bytes) -> Response | None:
+    """A JSON-RPC 400 for an id that is neither a string nor an integer.
+
+    The SDK takes such a message for a notification and answers 202, so the caller never learns
+    that its request was dropped.
+    """
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return None  # the SDK answers malformed JSON itself
+    if not isinstance(message, dict) or "id" not in message:
+        return None
+    request_id = message["id"]
+    if isinstance(request_id, str) or (isinstance(request_id, int) and not isinstance(request_id, bool)):
+        return None
+    error = {"code": -32600, "message": "Invalid Request: the id must be a string or an integer"}
+    return Response(
+        json.dumps({"jsonrpc": "2.0", "id": None, "error": error}), status=400, mimetype="application/json"
+    )
+
+
 class McpEndpoint:
     """The /mcp route's handler: the authenticated Flask request in, the SDK's JSON-RPC answer out."""
 
@@ -261,7 +284,16 @@ class McpEndpoint:
         self.host = AsgiHost(_build)
 
     def handle(self, request: Request) -> Response:
+        if request.raw.method == "POST" and request.raw.mimetype != "application/json":
+            raise DomainError(
+                f"send JSON-RPC as application/json, not {request.raw.mimetype or 'no Content-Type'}",
+                415,
+                "Unsupported media type",
+            )
         body = read_body(request.raw, request.app.settings.max_body_bytes)
+        refused = _bad_request_id(body)
+        if refused is not None:
+            return refused
         environ = dict(request.raw.environ)
         environ.update(
             {
@@ -275,4 +307,8 @@ class McpEndpoint:
         if request.ctx.traceparent:
             environ["HTTP_TRACEPARENT"] = request.ctx.traceparent
         reply = self.host.call(environ)
-        return Response(reply.body, status=reply.status, headers=reply.headers)
+        response = Response(reply.body, status=reply.status, headers=reply.headers)
+        if response.status_code >= 400 and not (response.mimetype or "").endswith("json"):
+            # The SDK's own refusals are plain text or HTML; every Doable error is a problem.
+            return problem(response.status_code, response.get_data(as_text=True)[:500] or "refused")
+        return response

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from doable.domain.errors import FieldError, ValidationFailed
+from doable.domain.errors import DomainError, FieldError, ValidationFailed
 from doable.domain.recurrence import Recurrence
 
 TITLE_MAX = 200
@@ -175,7 +175,18 @@ class Task:
         if not changed:
             return {}
         candidate = replace(self, **changed)
-        check_schedule(candidate.due_at, candidate.recurrence, candidate.reminder_minutes_before)
+        try:
+            check_schedule(candidate.due_at, candidate.recurrence, candidate.reminder_minutes_before)
+        except ValidationFailed as failed:
+            # The edit is valid on its own (validate_task_fields checked that); it is this task's
+            # state it cannot go with, which HTTP calls a conflict.
+            raise DomainError(
+                f"{failed.detail}; as this task stands, change due_at, recurrence and "
+                "reminder_minutes_before together",
+                409,
+                "Conflict",
+                failed.extra,
+            ) from None
         for name, value in changed.items():
             setattr(self, name, value)
         if self.recurrence is not Recurrence.NONE and self.series_id is None:
@@ -265,6 +276,10 @@ def validate_task_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str,
             errors.append(FieldError(name, broken.rule, broken.message))
     if errors:
         raise ValidationFailed(errors)
+    if partial and "due_at" in clean:
+        # An edit that itself sets due_at to null cannot also set a recurrence or a reminder.
+        recurrence = clean.get("recurrence", Recurrence.NONE)
+        check_schedule(clean["due_at"], recurrence, clean.get("reminder_minutes_before"))
     return clean
 
 
@@ -279,8 +294,8 @@ def _title(value: Any) -> str:
     if not isinstance(value, str):
         raise _RuleBroken("type", "must be a string")
     title = value.strip()
-    if not 1 <= len(title) <= TITLE_MAX:
-        raise _RuleBroken("length", f"must be 1 to {TITLE_MAX} characters after trimming spaces")
+    if not title or len(value) > TITLE_MAX:
+        raise _RuleBroken("length", f"must be 1 to {TITLE_MAX} characters, not only spaces")
     return title
 
 
@@ -306,12 +321,14 @@ def _tags(value: Any) -> tuple[str, ...]:
         return ()
     if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
         raise _RuleBroken("type", "must be a list of strings")
+    if len(value) > TAGS_MAX:
+        raise _RuleBroken("count", f"at most {TAGS_MAX} tags")
     tags: list[str] = []
     for raw in value:
         tag = normalise_tag(raw)
         if not tag:
             raise _RuleBroken("tag", "tags cannot be empty")
-        if len(tag) > TAG_MAX or not TAG_PATTERN.match(tag):
+        if len(raw) > TAG_MAX or len(tag) > TAG_MAX or not TAG_PATTERN.match(tag):
             raise _RuleBroken(
                 "tag",
                 f"'{raw}' is not a valid tag: up to {TAG_MAX} letters, digits, '-', '_', '/', ':' or '.'",

@@ -169,7 +169,7 @@ def encode_cursor(sort: str, key: Sequence[Any]) -> str:
 
 # The keyset each sort pages by (the repository's sort keys, in order): a cursor is checked against
 # it, because a key of the wrong type or size reaches the database as a comparison it cannot make.
-_CURSOR_KEYS: dict[str, tuple[str, ...]] = {
+CURSOR_KEYS: dict[str, tuple[str, ...]] = {
     RELEVANCE: ("number", "time", "id"),
     **{sort: ("time", "id") for sort in ("created_at", "-created_at")},
     **{sort: ("rank", "time", "id") for sort in ("priority", "-priority", "due_at", "-due_at")},
@@ -183,7 +183,7 @@ def decode_cursor(cursor: str, sort: str, errors: list[FieldError]) -> tuple[Any
             raise ValueError("too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, key = json.loads(raw)
-        kinds = _CURSOR_KEYS.get(sort, ())
+        kinds = CURSOR_KEYS.get(sort, ())
         if cursor_sort != sort or not isinstance(key, list) or len(key) != len(kinds):
             raise ValueError("sort mismatch")
         return tuple(_decode_key(value, kind) for value, kind in zip(key, kinds, strict=True))

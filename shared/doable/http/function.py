@@ -110,7 +110,8 @@ class HttpFunction:
     ) -> Callable[[RouteHandler], RouteHandler]:
         # {name} matches one path segment, {name*} the rest of the path.
         regex = re.sub(r"\{(\w+)\*\}", r"(?P<\1>.*)", template)
-        pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", regex) + "/?$")
+        # DOTALL: {rest*} takes newlines too, so a handler, not a silent 404, decides about them.
+        pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", regex) + "/?$", re.DOTALL)
 
         def register(handler: RouteHandler) -> RouteHandler:
             self.routes.append(Route(method, pattern, template, handler, auth))

@@ -38,9 +38,14 @@ def _int(text: str) -> int | _OutOfRange:
     return value if INT_MIN <= value <= INT_MAX else _OutOfRange(text)
 
 
-def _float(text: str) -> float | _OutOfRange:
+def _float(text: str) -> float | int | _OutOfRange:
     value = float(text)
-    return value if math.isfinite(value) else _OutOfRange(text)
+    if not math.isfinite(value):
+        return _OutOfRange(text)
+    if value.is_integer():  # JSON has one kind of number: 5.0 is the integer 5, as JSON Schema says
+        whole = int(value)
+        return whole if INT_MIN <= whole <= INT_MAX else _OutOfRange(text)
+    return value
 
 
 def parse_object(raw: bytes) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 from doable import __version__
 from doable.domain.model import (
     DESCRIPTION_MAX,
+    ID_PATTERN,
     REMINDER_MAX_MINUTES,
     TAG_MAX,
     TAGS_MAX,
@@ -14,11 +15,38 @@ from doable.domain.model import (
     TITLE_MAX,
     Priority,
 )
-from doable.domain.query import LIMIT_DEFAULT, LIMIT_MAX, SORTS, STATUSES
+from doable.domain.query import CURSOR_MAX, LIMIT_DEFAULT, LIMIT_MAX, SORTS, STATUSES
 from doable.domain.recurrence import Recurrence
+from doable.services.chat import MESSAGE_MAX
+from doable.services.users import PASSWORD_MAX, PASSWORD_MIN
 
 TIME = {"type": "string", "format": "date-time"}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+
+
+def _character_class(chars: list[str]) -> str:
+    """A regex class of `chars` as literal ranges: the same in Python's and ECMA-262's dialects."""
+    ranges: list[list[int]] = []
+    for code in sorted(map(ord, chars)):
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    # None of them is special inside a class ('\\', ']', '^', '-'), so no escaping either.
+    assert not set(chars) & set("\\]^-"), chars
+    return "".join(chr(a) + (f"-{chr(b)}" if b > a else "") for a, b in ranges)
+
+
+# What str.strip() removes: \s means other sets to JSON Schema's regex dialect (ECMA-262).
+SPACE = _character_class([chr(code) for code in range(0x3001) if chr(code).isspace()])  # none above U+3000
+# Text the server trims before checking it must hold something besides white space.
+NOT_BLANK = f"[^{SPACE}]"
+# A tag as sent: optional '#' and surrounding spaces around letters, digits, '-', '_', '/', ':', '.'.
+TAG = rf"^[{SPACE}]*#*[\w][\w\-/:.]*[{SPACE}]*$"
+EMAIL = {"type": "string", "format": "email", "maxLength": 320}
+# Not an enum of the ~600 names: every consumer (and Schemathesis' coverage phase) would walk them all.
+ZONE = {"type": ["string", "null"], "format": "iana-time-zone", "description": "such as Europe/Paris"}
+NAME = {"type": ["string", "null"], "minLength": 1, "maxLength": 200, "pattern": NOT_BLANK}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -62,32 +90,59 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
-TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}
+def _path_id(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": ID_PATTERN.pattern},
+        "description": "an id as the API returned it; anything else is a 404 (400 for unsafe characters)",
+    }
+
+
+TASK_ID = _path_id("task_id")
 WRITE_ERRORS = (400, 401, 413, 415, 422)
+ID_ERRORS = (400, 401, 404)  # 400: the gateway refuses paths with unsafe characters
+SCHEDULED = ["daily", "weekly", "monthly"]
+IF_MATCH = r'^\s*(W/)?"?[0-9]+"?\s*$'
+
+
+def _needs_due_at(field: str, when: dict[str, Any], partial: bool) -> dict[str, Any]:
+    """`field` set to `when` needs a due_at: in the same body on create; on edit, not a null one."""
+    if partial:
+        condition = {"required": [field, "due_at"], "properties": {field: when}}
+        return {"if": condition, "then": {"properties": {"due_at": {"type": "string"}}}}
+    condition = {"required": [field], "properties": {field: when}}
+    return {"if": condition, "then": {"required": ["due_at"], "properties": {"due_at": {"type": "string"}}}}
 
 
 def _task_input(required: list[str]) -> dict[str, Any]:
+    partial = not required
     return {
         "type": "object",
         "additionalProperties": False,
         "required": required,
+        "allOf": [
+            _needs_due_at("recurrence", {"enum": SCHEDULED}, partial),
+            _needs_due_at("reminder_minutes_before", {"type": "integer"}, partial),
+        ],
         "properties": {
-            "title": {"type": "string", "minLength": 1, "maxLength": TITLE_MAX},
+            "title": {"type": "string", "minLength": 1, "maxLength": TITLE_MAX, "pattern": NOT_BLANK},
             "description": {"type": ["string", "null"], "maxLength": DESCRIPTION_MAX},
             "priority": {"enum": [p.value for p in Priority], "default": Priority.MEDIUM.value},
             "tags": {
-                "type": "array",
+                "type": ["array", "null"],
                 "maxItems": TAGS_MAX,
-                "items": {"type": "string", "maxLength": TAG_MAX},
-                "description": "normalised to lower case",
+                "items": {"type": "string", "maxLength": TAG_MAX, "pattern": TAG},
+                "description": "normalised to lower case, without the '#'",
             },
             "due_at": {**NULLABLE_TIME, "description": f"RFC 3339 with an offset, {TIME_RANGE} (else 422)"},
-            "recurrence": {"enum": [r.value for r in Recurrence], "description": "needs due_at"},
+            "recurrence": {"enum": [*(r.value for r in Recurrence), None], "description": "needs due_at"},
             "reminder_minutes_before": {
                 "type": ["integer", "null"],
                 "minimum": 0,
                 "maximum": REMINDER_MAX_MINUTES,
-                "description": "needs due_at",
+                "description": "needs due_at; on an edit, a task without one is a 409",
             },
         },
     }
@@ -122,10 +177,14 @@ def document() -> dict[str, Any]:
                             "additionalProperties": False,
                             "required": ["email", "password"],
                             "properties": {
-                                "email": {"type": "string", "format": "email"},
-                                "password": {"type": "string", "minLength": 8},
-                                "name": {"type": "string"},
-                                "timezone": {"type": "string"},
+                                "email": EMAIL,
+                                "password": {
+                                    "type": "string",
+                                    "minLength": PASSWORD_MIN,
+                                    "maxLength": PASSWORD_MAX,
+                                },
+                                "name": NAME,
+                                "timezone": ZONE,
                             },
                         }
                     ),
@@ -142,8 +201,9 @@ def document() -> dict[str, Any]:
                     "requestBody": _body(
                         {
                             "type": "object",
+                            "additionalProperties": False,
                             "required": ["email", "password"],
-                            "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
+                            "properties": {"email": EMAIL, "password": {"type": "string", "minLength": 1}},
                         }
                     ),
                     "responses": {"200": _json(_ref("Session")), **_problems(400, 401, 422, 429)},
@@ -158,9 +218,16 @@ def document() -> dict[str, Any]:
                             "type": "object",
                             "additionalProperties": False,
                             "properties": {
-                                "name": {"type": "string"},
-                                "timezone": {"type": "string"},
-                                "webhook_url": {"type": ["string", "null"], "format": "uri"},
+                                "name": NAME,
+                                "timezone": ZONE,
+                                "webhook_url": {
+                                    "anyOf": [
+                                        {"type": "string", "format": "uri", "maxLength": 2000},
+                                        {"const": ""},
+                                        {"type": "null"},
+                                    ],
+                                    "description": "a public http(s) URL; empty or null removes it",
+                                },
                             },
                         }
                     ),
@@ -184,11 +251,20 @@ def document() -> dict[str, Any]:
                         _query("status", {"enum": list(STATUSES), "default": "all"}, "task status"),
                         _query(
                             "priority",
-                            {"type": "array", "items": {"enum": [p.value for p in Priority]}},
+                            {
+                                "type": "array",
+                                "maxItems": len(Priority),
+                                "items": {"enum": [p.value for p in Priority]},
+                            },
                             "any of",
                             explode=True,
                         ),
-                        _query("tag", {"type": "array", "items": {"type": "string"}}, "all of", explode=True),
+                        _query(
+                            "tag",
+                            {"type": "array", "maxItems": TAGS_MAX, "items": {"type": "string"}},
+                            "all of (a task holds at most as many)",
+                            explode=True,
+                        ),
                         _query("due_after", TIME, f"due_at at or after this instant, {TIME_RANGE}"),
                         _query("due_before", TIME, f"due_at before this instant, {TIME_RANGE}"),
                         _query("overdue", {"type": "boolean"}, "open and past due"),
@@ -202,7 +278,11 @@ def document() -> dict[str, Any]:
                             {"type": "integer", "minimum": 1, "maximum": LIMIT_MAX, "default": LIMIT_DEFAULT},
                             "page size",
                         ),
-                        _query("cursor", {"type": "string"}, "next_cursor of the previous page"),
+                        _query(
+                            "cursor",
+                            {"type": "string", "maxLength": CURSOR_MAX},
+                            "next_cursor of the previous page, unchanged, with the same sort (else 422)",
+                        ),
                     ],
                     "responses": {"200": _json(_ref("TaskPage")), **_problems(401, 422)},
                 },
@@ -211,7 +291,7 @@ def document() -> dict[str, Any]:
                 "parameters": [TASK_ID],
                 "get": {
                     "operationId": "getTask",
-                    "responses": {"200": _json(_ref("Task")), **_problems(401, 404)},
+                    "responses": {"200": _json(_ref("Task")), **_problems(*ID_ERRORS)},
                 },
                 "patch": {
                     "operationId": "updateTask",
@@ -219,12 +299,12 @@ def document() -> dict[str, Any]:
                         {
                             "name": "If-Match",
                             "in": "header",
-                            "schema": {"type": "string"},
+                            "schema": {"type": "string", "pattern": IF_MATCH},
                             "description": "the version last seen; 412 if the task moved on",
                         }
                     ],
                     "requestBody": _body(_task_input([])),
-                    "responses": {"200": _json(_ref("Task")), **_problems(*WRITE_ERRORS, 404, 412)},
+                    "responses": {"200": _json(_ref("Task")), **_problems(*WRITE_ERRORS, 404, 409, 412)},
                 },
                 "delete": {
                     "operationId": "deleteTask",
@@ -235,21 +315,21 @@ def document() -> dict[str, Any]:
                             "series also deletes the series' open instances from this one on",
                         )
                     ],
-                    "responses": {"204": {"description": "Deleted"}, **_problems(401, 404, 422)},
+                    "responses": {"204": {"description": "Deleted"}, **_problems(*ID_ERRORS, 409, 422)},
                 },
             },
             "/tasks/{task_id}/complete": {
                 "parameters": [TASK_ID],
                 "post": {
                     "operationId": "completeTask",
-                    "responses": {"200": _json(_ref("Task")), **_problems(401, 404)},
+                    "responses": {"200": _json(_ref("Task")), **_problems(*ID_ERRORS, 409)},
                 },
             },
             "/tasks/{task_id}/reopen": {
                 "parameters": [TASK_ID],
                 "post": {
                     "operationId": "reopenTask",
-                    "responses": {"200": _json(_ref("Task")), **_problems(401, 404)},
+                    "responses": {"200": _json(_ref("Task")), **_problems(*ID_ERRORS, 409)},
                 },
             },
             "/tasks/{task_id}/history": {
@@ -258,7 +338,7 @@ def document() -> dict[str, Any]:
                     "operationId": "taskHistory",
                     "responses": {
                         "200": _json({"type": "array", "items": _ref("AuditEntry")}),
-                        **_problems(401, 404),
+                        **_problems(*ID_ERRORS),
                     },
                 },
             },
@@ -282,7 +362,7 @@ def document() -> dict[str, Any]:
             "/notifications": {
                 "get": {
                     "operationId": "notifications",
-                    "parameters": [_query("unread", {"type": "boolean"}, "unread only")],
+                    "parameters": [_query("unread", {"type": "boolean", "default": False}, "unread only")],
                     "responses": {
                         "200": _json(
                             {
@@ -293,7 +373,7 @@ def document() -> dict[str, Any]:
                                 },
                             }
                         ),
-                        **_problems(401),
+                        **_problems(401, 422),
                     },
                 }
             },
@@ -303,10 +383,19 @@ def document() -> dict[str, Any]:
                     "requestBody": _body(
                         {
                             "type": "object",
+                            "additionalProperties": False,
                             "required": ["message"],
                             "properties": {
-                                "message": {"type": "string"},
-                                "conversation_id": {"type": ["string", "null"]},
+                                "message": {
+                                    "type": "string",
+                                    "minLength": 1,
+                                    "maxLength": MESSAGE_MAX,
+                                    "pattern": NOT_BLANK,
+                                },
+                                "conversation_id": {
+                                    "type": ["string", "null"],
+                                    "description": "from an earlier reply; an unknown one is a 404",
+                                },
                             },
                         }
                     ),
@@ -321,44 +410,50 @@ def document() -> dict[str, Any]:
                                 },
                             }
                         ),
-                        **_problems(*WRITE_ERRORS),
+                        **_problems(*WRITE_ERRORS, 404, 409),
                     },
                 }
             },
             "/chat/{conversation_id}": {
                 "get": {
                     "operationId": "conversation",
-                    "parameters": [
-                        {
-                            "name": "conversation_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        }
-                    ],
-                    "responses": {"200": _json({"type": "object"}), **_problems(401, 404)},
+                    "parameters": [_path_id("conversation_id")],
+                    "responses": {"200": _json({"type": "object"}), **_problems(*ID_ERRORS)},
                 }
             },
             "/mcp": {
                 "post": {
                     "operationId": "mcp",
                     "description": "Model Context Protocol, streamable HTTP: the task tools",
-                    "requestBody": _body({"type": "object"}),
-                    "responses": {"200": _json({"type": "object"})},
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "description": "a JSON-RPC 2.0 request (with an id) or notification (without)",
+                            "required": ["jsonrpc", "method"],
+                            "properties": {
+                                "jsonrpc": {"const": "2.0"},
+                                "id": {"type": ["string", "integer"]},
+                                "method": {"type": "string"},
+                                "params": {"type": ["object", "null"]},
+                            },
+                        }
+                    ),
+                    "responses": {
+                        "200": _json({"type": "object"}, "The JSON-RPC response, or its error"),
+                        "202": {"description": "A notification, accepted"},
+                        "400": {
+                            "description": "Not a JSON-RPC message",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        },
+                        **_problems(401, 413, 415),
+                    },
                 }
             },
             "/notifications/{notification_id}/read": {
                 "post": {
                     "operationId": "readNotification",
-                    "parameters": [
-                        {
-                            "name": "notification_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        }
-                    ],
-                    "responses": {"200": _json(_ref("Notification")), **_problems(401, 404)},
+                    "parameters": [_path_id("notification_id")],
+                    "responses": {"200": _json(_ref("Notification")), **_problems(*ID_ERRORS)},
                 }
             },
         },

@@ -31,7 +31,8 @@ def record(uow: UnitOfWork, event: Event) -> None:
 
 def history(uow: UnitOfWork, user_id: str, task_id: str) -> list[dict[str, Any]]:
     with uow:
-        entries = uow.audit.for_resource(user_id, task_id)
+        # A deleted task's entries stay in the audit log, but like the task they are gone from the API.
+        entries = uow.audit.for_resource(user_id, task_id) if uow.tasks.get(user_id, task_id) else []
     if not entries:
         raise NotFound(f"no history for task {task_id!r} among your tasks")
     return [
