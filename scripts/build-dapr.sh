@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds daprd and the Dapr scheduler once from the official github.com/dapr/dapr Go module,
+# Builds daprd, the Dapr scheduler and sentry (the mTLS certificate authority) once from the official github.com/dapr/dapr Go module,
 # registering only the components Doable uses, so a cold build stays within minutes.
 set -euo pipefail
 
@@ -8,7 +8,14 @@ cache="${DOABLE_CACHE:-$HOME/.cache/doable}"
 bin="$cache/dapr/$version/bin"
 src="$cache/dapr/$version/src"
 
-if [[ -x "$bin/daprd" && -x "$bin/scheduler" ]]; then
+if [[ -x "$bin/daprd" && -x "$bin/scheduler" && -x "$bin/sentry" ]]; then
+  exit 0
+fi
+if [[ -x "$bin/daprd" && -x "$bin/scheduler" && -d "$src/cmd/sentry" ]]; then
+  # A cache from before sentry was part of the stack: add it without rebuilding the rest.
+  cd "$src"
+  export GOFLAGS="-mod=mod -buildvcs=false"
+  go build -trimpath -ldflags "-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$version" -o "$bin/sentry" ./cmd/sentry
   exit 0
 fi
 
@@ -38,4 +45,5 @@ cd "$src"
 start=$(date +%s)
 go build -tags allcomponents -trimpath -ldflags "-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$version" -o "$bin/daprd" ./cmd/daprd
 go build -trimpath -ldflags "-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$version" -o "$bin/scheduler" ./cmd/scheduler
-echo "built daprd and scheduler $version in $(( $(date +%s) - start ))s" | tee "$cache/dapr/$version/build-time.txt"
+go build -trimpath -ldflags "-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$version" -o "$bin/sentry" ./cmd/sentry
+echo "built daprd, scheduler and sentry $version in $(( $(date +%s) - start ))s" | tee "$cache/dapr/$version/build-time.txt"

@@ -67,24 +67,26 @@ else
   progress "kafka $KAFKA_VERSION jars" "resolved in $(( $(date +%s) - t ))s"
 fi
 
-# 5. daprd and the Dapr scheduler at the pinned release: from PATH or ~/.dapr/bin, else built once.
+# 5. daprd, the Dapr scheduler and sentry at the pinned release: from PATH or ~/.dapr/bin, else built once.
 dapr_bin="$cache/dapr/$DAPR_VERSION/bin"
+dapr_tools=(daprd scheduler sentry)
+has_dapr_tools() { local t; for t in "${dapr_tools[@]}"; do [[ -x "$1/$t" ]] || return 1; done; }
 mkdir -p "$dapr_bin"
-if [[ -x "$dapr_bin/daprd" && -x "$dapr_bin/scheduler" ]]; then
-  progress "daprd + scheduler $DAPR_VERSION" "ok (cached)"
+if has_dapr_tools "$dapr_bin"; then
+  progress "dapr $DAPR_VERSION (daprd, scheduler, sentry)" "ok (cached)"
 else
   for dir in $(echo "$PATH" | tr ':' ' ') "$HOME/.dapr/bin"; do
-    if [[ -x "$dir/daprd" && -x "$dir/scheduler" ]] && "$dir/daprd" --version 2>/dev/null | grep -qx "$DAPR_VERSION"; then
-      ln -sf "$dir/daprd" "$dapr_bin/daprd"; ln -sf "$dir/scheduler" "$dapr_bin/scheduler"
+    if has_dapr_tools "$dir" && "$dir/daprd" --version 2>/dev/null | grep -qx "$DAPR_VERSION"; then
+      for tool in "${dapr_tools[@]}"; do ln -sf "$dir/$tool" "$dapr_bin/$tool"; done
       break
     fi
   done
-  if [[ -x "$dapr_bin/daprd" ]]; then
-    progress "daprd + scheduler $DAPR_VERSION" "ok (found installed)"
+  if has_dapr_tools "$dapr_bin"; then
+    progress "dapr $DAPR_VERSION (daprd, scheduler, sentry)" "ok (found installed)"
   else
-    echo "  building daprd and scheduler $DAPR_VERSION from the Go module (first time only, ~4 min on 2 cores)..."
+    echo "  building daprd, scheduler and sentry $DAPR_VERSION from the Go module (first time only, ~5 min on 2 cores)..."
     run_logged dapr env DAPR_VERSION="$DAPR_VERSION" DOABLE_CACHE="$cache" bash scripts/build-dapr.sh
-    progress "daprd + scheduler $DAPR_VERSION" "$(cat "$cache/dapr/$DAPR_VERSION/build-time.txt")"
+    progress "dapr $DAPR_VERSION (daprd, scheduler, sentry)" "$(cat "$cache/dapr/$DAPR_VERSION/build-time.txt" 2>/dev/null || echo built)"
   fi
 fi
 

@@ -86,8 +86,12 @@ def destination(resource: dict[str, Any]) -> Path | None:
     if kind in {"ServiceAccount", "Role", "RoleBinding"}:
         return Path("knative") / "rbac.yaml"
     if group == "dapr.io":
-        folder = {"Component": "components", "HTTPEndpoint": "httpendpoints"}.get(kind)
-        if folder is None:  # the one Configuration and the one Resiliency
+        folder = {
+            "Component": "components",
+            "HTTPEndpoint": "httpendpoints",
+            "Configuration": "configurations",
+        }.get(kind)
+        if folder is None:  # the one Resiliency
             return Path("dapr/kubernetes") / f"{kind.lower()}.yaml"
         return Path("dapr/kubernetes") / folder / f"{name}.yaml"
     return None

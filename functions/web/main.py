@@ -12,7 +12,19 @@ from doable.http.problem import json_response
 STATIC = Path(__file__).resolve().parent / "static"
 OPENAPI = document()
 
-function = HttpFunction("web", public=True)
+# The app shell loads only its own script and styles, so the browser can refuse anything injected.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+function = HttpFunction("web", public=True, headers=SECURITY_HEADERS)
 
 
 @function.get("/api/openapi.json", auth=False)

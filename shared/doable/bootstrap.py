@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from doable.adapters.db import make_engine
 from doable.adapters.outbox import OutboxDispatcher
 from doable.adapters.tokens import TokenService
 from doable.adapters.unit_of_work import UnitOfWork
-from doable.config import Settings
+from doable.config import GATEWAY, Settings
 from doable.http.gateway import DaprInvoker, Invoker
 from doable.services.ports import EventPublisher, JobScheduler, SecretStore, StateStore
 
@@ -23,7 +24,7 @@ from doable.services.ports import EventPublisher, JobScheduler, SecretStore, Sta
 @dataclass
 class Container:
     settings: Settings
-    engine: Engine
+    database_url: Callable[[], str]  # read on first use, so a function that needs no database never asks
     publisher: EventPublisher
     secrets: SecretStore
     jobs: JobScheduler
@@ -32,9 +33,30 @@ class Container:
     invoker: Invoker | None = None  # the gateway's way to reach the other functions
     extras: dict[str, Any] = field(default_factory=dict)
 
+    needs_database: bool = True  # the gateway only forwards: it reads no database and no secret
+
     def __post_init__(self) -> None:
-        self.dispatcher = OutboxDispatcher(self.engine, self.publisher)
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+        self._dispatcher: OutboxDispatcher | None = None
         self._tokens: TokenService | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = make_engine(self.database_url())
+        return self._engine
+
+    @property
+    def dispatcher(self) -> OutboxDispatcher:
+        if self._dispatcher is None:
+            engine = self.engine
+            with self._lock:
+                if self._dispatcher is None:
+                    self._dispatcher = OutboxDispatcher(engine, self.publisher)
+        return self._dispatcher
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.dispatcher)
@@ -52,7 +74,7 @@ class Container:
         return self._tokens
 
     def readiness(self) -> dict[str, bool]:
-        checks = {"database": _database_ok(self.engine)}
+        checks = {"database": _database_ok(self.engine)} if self.needs_database else {}
         if self.sidecar is not None:
             checks["sidecar"] = self.sidecar.healthy()
         return checks
@@ -93,10 +115,10 @@ def install(built: Container) -> None:
 def build_dapr(settings: Settings) -> Container:
     sidecar = DaprSidecar()
     secret_store = DaprSecretStore(sidecar, settings.secret_store)
-    url = settings.database_url or secret_store.get("database-url")
     return Container(
         settings=settings,
-        engine=make_engine(url),
+        database_url=lambda: settings.database_url or secret_store.get("database-url"),
+        needs_database=settings.function != GATEWAY,
         publisher=DaprPublisher(sidecar, settings.pubsub),
         secrets=secret_store,
         jobs=DaprJobScheduler(sidecar),
@@ -117,7 +139,7 @@ def build_embedded(settings: Settings) -> Container:
     bus = InProcessBus()
     return Container(
         settings=settings,
-        engine=make_engine(url),
+        database_url=lambda: url,
         publisher=bus,
         secrets=secret_store,
         jobs=InProcessJobs(),

@@ -108,6 +108,8 @@ def _serve(args: argparse.Namespace) -> int:
     from doable.observability import configure_logging
 
     name = args.function or os.environ.get("FUNCTION_TARGET")
+    # functions-framework overwrites FUNCTION_TARGET with the handler's name; the container reads this.
+    os.environ["DOABLE_FUNCTION"] = str(name)
     settings = Settings.from_env()
     source = settings.functions_dir / str(name) / "main.py"
     if not name or not source.is_file():

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+GATEWAY = "web"  # the public function: it forwards to the others and reads no database or secret
 
 
 @dataclass(frozen=True)
 class Settings:
     mode: str = "embedded"  # embedded: one process, SQLite; dapr: one function behind its sidecar
+    function: str = ""  # the function this process serves (`doable serve NAME`); empty when it serves all
     data_dir: Path = REPO_ROOT / ".doable"
     functions_dir: Path = REPO_ROOT / "functions"
     database_url: str | None = None  # dapr mode reads it from the secret store unless set here
@@ -26,6 +28,7 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     invoke_timeout_seconds: float = 10.0
     trusted_proxy_hops: int = 0  # proxies in front of the gateway whose X-Forwarded-For is believed
+    metrics_port: int | None = None  # set: /metrics moves off the app port (the public one, for web)
     allow_private_webhooks: bool = False  # only for trying webhooks against a receiver on this machine
     signup: str = "open"  # open: anyone may create an account with a password; closed: nobody may
     signup_domains: tuple[str, ...] = ()  # when set, only emails at these domains may sign up
@@ -44,6 +47,7 @@ class Settings:
             raise ValueError(f"DOABLE_SIGNUP must be 'open' or 'closed', not {signup!r}")
         return cls(
             mode=mode,
+            function=env.get("DOABLE_FUNCTION", ""),
             data_dir=data_dir,
             functions_dir=Path(env.get("DOABLE_FUNCTIONS_DIR", str(cls.functions_dir))),
             database_url=env.get("DOABLE_DATABASE_URL") or None,
@@ -60,6 +64,7 @@ class Settings:
                 env.get("DOABLE_INVOKE_TIMEOUT_SECONDS", cls.invoke_timeout_seconds)
             ),
             trusted_proxy_hops=int(env.get("DOABLE_TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops)),
+            metrics_port=int(env["DOABLE_METRICS_PORT"]) if env.get("DOABLE_METRICS_PORT") else None,
             log_level=env.get("DOABLE_LOG_LEVEL", cls.log_level),
             allow_private_webhooks=env.get("DOABLE_WEBHOOK_ALLOW_PRIVATE", "false").lower() == "true",
             signup=signup,

@@ -29,7 +29,7 @@ from opentelemetry.sdk.trace.export import (
 )
 from opentelemetry.trace import SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
 
 correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 traceparent_var: ContextVar[str | None] = ContextVar("traceparent", default=None)
@@ -56,6 +56,25 @@ OUTBOX_BACKLOG = Gauge("doable_outbox_backlog", "Outbox rows not yet published",
 
 def metrics_text() -> bytes:
     return generate_latest(registry)
+
+
+_metrics_server_lock = threading.Lock()
+_metrics_server_port: int | None = None
+
+
+def serve_metrics(port: int) -> None:
+    """Serves /metrics on a port of its own (once per process), away from the port users reach.
+
+    Started from the first request a worker handles rather than at import, because gunicorn imports
+    the function before it forks the worker, and a thread does not survive the fork.
+    """
+    global _metrics_server_port
+    if _metrics_server_port is not None:
+        return
+    with _metrics_server_lock:
+        if _metrics_server_port is None:
+            start_http_server(port, addr="0.0.0.0", registry=registry)  # scraped at the pod address
+            _metrics_server_port = port
 
 
 _propagator = TraceContextTextMapPropagator()

@@ -36,6 +36,7 @@ DAPR_VERSION = VERSIONS["DAPR_VERSION"]
 KAFKA_VERSION = VERSIONS["KAFKA_VERSION"]
 DAPR_BIN = CACHE / "dapr" / DAPR_VERSION / "bin"
 KAFKA_LIBS = CACHE / "kafka" / KAFKA_VERSION / "libs"
+DAPR_BINARIES = ("daprd", "scheduler", "sentry")
 
 # Every listening port sits below the kernel's ephemeral range (32768+), where outgoing connections
 # would otherwise take them first.
@@ -44,6 +45,8 @@ POSTGRES_CLUSTER = "doable"
 KAFKA_PORT = 19092
 KAFKA_CONTROLLER_PORT = 19093
 SCHEDULER_PORT = 16006
+SENTRY_PORT = 16050
+NAMESPACE = "default"  # self-hosted daprd's namespace, part of each app's mTLS identity
 TOPICS = ("task-events", "task-updates", "reminders")
 TOPIC_PARTITIONS = 3
 
@@ -259,7 +262,7 @@ class Stack:
             raise StackBusy(f"ports {busy} are in use; is another Doable stack running? `make down` stops it")
         self._check_binaries()
         if self.fresh:  # a fresh stack forgets old events and jobs too, not only the database
-            for part in ("kafka", "scheduler", "logs"):
+            for part in ("kafka", "scheduler", "sentry", "logs"):
                 shutil.rmtree(self.state_dir / part, ignore_errors=True)
         self.logs.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
@@ -269,7 +272,9 @@ class Stack:
         self.progress(f"postgresql  ready on {POSTGRES_PORT} (database {self.database})")
         self._migrate(postgres.url)
         self._start_kafka()
+        self._start_sentry()
         self._start_scheduler()
+        self._write_configurations()
         for name in self.functions:
             self.start_function(name, wait=False)
         for name in self.functions:
@@ -281,7 +286,7 @@ class Stack:
         """Stops functions and sidecars first, then the scheduler, then Kafka, so nothing dies noisily
         for want of what it was talking to."""
         pids = self.running_pids()
-        infrastructure = ("scheduler", "kafka")
+        infrastructure = ("scheduler", "sentry", "kafka")
         _stop_all([pid for name, pid in pids.items() if name not in infrastructure])
         for name in infrastructure:
             if name in pids:
@@ -297,7 +302,12 @@ class Stack:
     def _check_binaries(self) -> None:
         missing = [
             str(p)
-            for p in (DAPR_BIN / "daprd", DAPR_BIN / "scheduler", KAFKA_LIBS / ".complete")
+            for p in (
+                DAPR_BIN / "daprd",
+                DAPR_BIN / "scheduler",
+                DAPR_BIN / "sentry",
+                KAFKA_LIBS / ".complete",
+            )
             if not p.exists()
         ]
         if missing:
@@ -425,6 +435,62 @@ class Stack:
                         raise StackError(f"creating Kafka topics failed: {error}") from error
             time.sleep(0.2)
 
+    @property
+    def trust_anchors(self) -> Path:
+        return self.state_dir / "sentry" / "ca.crt"
+
+    def _start_sentry(self) -> None:
+        """Dapr's certificate authority: every sidecar gets an mTLS identity, so access control
+        knows who is calling. On first start it writes its own root and issuer into sentry/."""
+        credentials = self.state_dir / "sentry"
+        credentials.mkdir(parents=True, exist_ok=True)
+        self._spawn(
+            "sentry",
+            [
+                str(DAPR_BIN / "sentry"),
+                "--issuer-credentials",
+                str(credentials),
+                "--trust-domain",
+                "localhost",
+                "--port",
+                str(SENTRY_PORT),
+                "--listen-address",
+                "127.0.0.1",
+                "--healthz-port",
+                "16082",
+                "--healthz-listen-address",
+                "127.0.0.1",
+                "--metrics-port",
+                "16091",
+                "--config",
+                str(REPO_ROOT / "dapr" / "local" / "config.yaml"),
+                "--log-level",
+                "warn",
+            ],
+        )
+        wait_until(
+            lambda: self.trust_anchors.exists() and _http_ok("http://127.0.0.1:16082/healthz"),
+            60,
+            "Dapr sentry",
+            self.logs / "sentry.log",
+        )
+        self.progress(f"sentry      ready on {SENTRY_PORT} (mTLS between sidecars)")
+
+    def _write_configurations(self) -> None:
+        """Each sidecar's Configuration: the shared base plus its own access control and secret scopes."""
+        import yaml
+
+        from doable.access import access_control, secret_scopes
+
+        base = yaml.safe_load((REPO_ROOT / "dapr" / "local" / "config.yaml").read_text())
+        folder = self.state_dir / "dapr-config"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in FUNCTIONS:
+            config = {**base, "metadata": {"name": name}, "spec": dict(base["spec"])}
+            config["spec"]["accessControl"] = access_control(name, NAMESPACE)
+            config["spec"]["secrets"] = {"scopes": secret_scopes(name)}
+            (folder / f"{name}.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
     def _start_scheduler(self) -> None:
         data = self.state_dir / "scheduler"
         data.mkdir(parents=True, exist_ok=True)
@@ -450,6 +516,11 @@ class Stack:
                 "dapr-scheduler-server-0=http://127.0.0.1:16380",
                 "--override-broadcast-host-port",
                 f"127.0.0.1:{SCHEDULER_PORT}",
+                "--tls-enabled",
+                "--trust-anchors-file",
+                str(self.trust_anchors),
+                "--sentry-address",
+                f"127.0.0.1:{SENTRY_PORT}",
                 "--log-level",
                 "warn",
             ],
@@ -472,6 +543,7 @@ class Stack:
             "DAPR_HTTP_PORT": str(ports.dapr_http),
             "DAPR_GRPC_PORT": str(ports.dapr_grpc),
         }
+        sidecar_env = {**env, "NAMESPACE": NAMESPACE, "DAPR_TRUST_ANCHORS": self.trust_anchors.read_text()}
         self._spawn(
             f"{name}.daprd",
             [
@@ -497,7 +569,10 @@ class Stack:
                 "--resources-path",
                 str(REPO_ROOT / "dapr" / "local" / "components"),
                 "--config",
-                str(REPO_ROOT / "dapr" / "local" / "config.yaml"),
+                str(self.state_dir / "dapr-config" / f"{name}.yaml"),
+                "--enable-mtls",
+                "--sentry-address",
+                f"127.0.0.1:{SENTRY_PORT}",
                 "--scheduler-host-address",
                 f"127.0.0.1:{SCHEDULER_PORT}",
                 "--placement-host-address",
@@ -506,7 +581,7 @@ class Stack:
                 "warn",
                 "--log-as-json",
             ],
-            env=env,
+            env=sidecar_env,
         )
         self._spawn(
             name,
@@ -623,6 +698,7 @@ class Stack:
             ("postgresql", str(POSTGRES_PORT), f"database {self.database}"),
             ("kafka", str(KAFKA_PORT), f"KRaft {KAFKA_VERSION}, topics {', '.join(TOPICS)}"),
             ("dapr scheduler", str(SCHEDULER_PORT), f"dapr {DAPR_VERSION}"),
+            ("dapr sentry", str(SENTRY_PORT), "mTLS identities; access control per function"),
         ]
         for name in self.functions:
             ports = FunctionPorts.of(name)

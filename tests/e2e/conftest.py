@@ -65,10 +65,14 @@ def open_page(browser: Browser, base_url: str, viewport: dict[str, int] = DESKTO
 
 @pytest.fixture
 def page(browser: Browser, embedded_url: str) -> Iterator[Page]:
-    """A page that fails the test on any uncaught script error."""
+    """A page that fails the test on any uncaught script error or Content-Security-Policy violation."""
     page = open_page(browser, embedded_url)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
     page.context.close()
     assert not errors, f"uncaught errors in the page: {errors}"

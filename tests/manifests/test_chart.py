@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from cloud_checks import CHART, REPO, VALUES_FILES, CloudTools, Renderer, RenderError, Resource, of_kind
 
+from doable.access import access_control, secret_scopes
 from doable.stack import FUNCTIONS as STACK_FUNCTIONS
 
 # The chart must deploy exactly the functions the code has: one list, the stack's.
@@ -64,7 +65,7 @@ def test_every_function_gets_a_knative_service_with_its_dapr_app_id(cloud: list[
         assert notes["dapr.io/enabled"] == "true"
         assert notes["dapr.io/app-id"] == name
         assert notes["dapr.io/app-port"] == "8080"
-        assert notes["dapr.io/config"] == "doable"
+        assert notes["dapr.io/config"] == f"doable-{name}"
         assert notes["dapr.io/log-as-json"] == "true"
         for sidecar_setting in ("cpu-request", "memory-request", "memory-limit"):
             assert notes[f"dapr.io/sidecar-{sidecar_setting}"]
@@ -192,9 +193,24 @@ def test_gateway_invocations_reach_functions_at_zero(render: Renderer) -> None:
 
 
 def test_tracing_goes_to_opentelemetry(render: Renderer) -> None:
-    (config,) = of_kind(render(CHART / "values.yaml"), "Configuration", "dapr.io").values()
-    assert config["spec"]["tracing"]["otel"]["endpointAddress"]
-    assert float(config["spec"]["tracing"]["samplingRate"]) > 0
+    configs = of_kind(render(CHART / "values.yaml"), "Configuration", "dapr.io").values()
+    for config in configs:
+        assert config["spec"]["tracing"]["otel"]["endpointAddress"]
+        assert float(config["spec"]["tracing"]["samplingRate"]) > 0
+
+
+def test_each_sidecar_enforces_the_access_policy_of_its_function(cloud: list[Resource]) -> None:
+    """Only web invokes, only declared routes; event functions take no invocation; secrets scoped."""
+    configs = of_kind(cloud, "Configuration", "dapr.io")
+    services = knative_services(cloud)
+    assert set(configs) == {f"doable-{name}" for name in FUNCTIONS}
+    for name, service in services.items():
+        config = configs[revision_annotations(service)["dapr.io/config"]]["spec"]
+        assert config["accessControl"] == access_control(name, "doable"), name
+        assert config["secrets"]["scopes"] == secret_scopes(name), name
+    for name in EVENT_FUNCTIONS | {"web"}:
+        assert configs[f"doable-{name}"]["spec"]["accessControl"]["policies"] == [], name
+    assert configs["doable-web"]["spec"]["secrets"]["scopes"][0]["allowedSecrets"] == []
 
 
 def test_migrations_run_before_install_and_upgrade(render: Renderer) -> None:

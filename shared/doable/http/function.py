@@ -10,7 +10,7 @@ import hmac
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ from doable.observability import (
     correlation_id_var,
     current_traceparent,
     metrics_text,
+    serve_metrics,
     span,
 )
 
@@ -94,9 +95,10 @@ class Route:
 
 
 class HttpFunction:
-    def __init__(self, name: str, *, public: bool = False) -> None:
+    def __init__(self, name: str, *, public: bool = False, headers: Mapping[str, str] | None = None) -> None:
         self.name = name
         self.public = public  # the gateway faces the internet, not a sidecar: no app token there
+        self.headers = dict(headers or {})  # added to every response that does not set its own
         self.routes: list[Route] = []
 
         def handler(raw: flask.Request) -> Response:
@@ -132,7 +134,16 @@ class HttpFunction:
         return self.route("DELETE", template, auth=auth)
 
     def handle(self, raw: flask.Request) -> Response:
-        probe = self._probe(raw.path)
+        response = self._handle(raw)
+        for name, value in self.headers.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    def _handle(self, raw: flask.Request) -> Response:
+        settings = container().settings
+        if settings.metrics_port:
+            serve_metrics(settings.metrics_port)
+        probe = self._probe(raw.path, settings.metrics_port is None)
         if probe is not None:
             return probe
         started = time.perf_counter()
@@ -218,7 +229,7 @@ class HttpFunction:
         current_user(app.uow(), identity)
         return identity.user_id
 
-    def _probe(self, path: str) -> Response | None:
+    def _probe(self, path: str, metrics_here: bool) -> Response | None:
         if path == "/healthz":
             return json_response({"status": "ok", "function": self.name})
         if path == "/readyz":
@@ -226,6 +237,6 @@ class HttpFunction:
             return json_response(
                 {"ready": all(checks.values()), "checks": checks}, 200 if all(checks.values()) else 503
             )
-        if path == "/metrics":
+        if path == "/metrics" and metrics_here:
             return Response(metrics_text(), mimetype="text/plain; version=0.0.4")
         return None
