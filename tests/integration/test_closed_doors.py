@@ -112,3 +112,18 @@ def test_each_function_reads_only_its_own_secrets(
     assert (response.status_code == 200) is readable, response.text
     if not readable:
         assert local_stack.secrets()[secret] not in response.text
+
+
+@pytest.mark.parametrize("app_id", ["auth", "write-audit", "fire-reminder"])
+def test_a_function_answers_only_its_own_sidecar(local_stack: Stack, app_id: str) -> None:
+    """Its app port is on the machine, but without the sidecar's app token nothing gets through."""
+    port = FunctionPorts.of(app_id).app
+    path = "/auth/login" if app_id == "auth" else "/events"
+    for headers in ({}, {"dapr-api-token": "guessed"}):
+        response = httpx.post(f"http://127.0.0.1:{port}{path}", json={}, headers=headers, timeout=10)
+        assert response.status_code == 401, response.text
+        assert "only answers its own Dapr sidecar" in response.text
+    if app_id == "auth":  # with the token it is the function that answers (an event would be consumed)
+        token = local_stack.secrets()["app-api-token"]
+        reached = httpx.post(f"http://127.0.0.1:{port}{path}", json={}, headers={"dapr-api-token": token})
+        assert reached.status_code == 422, reached.text
