@@ -172,7 +172,9 @@ def encode_cursor(sort: str, key: Sequence[Any]) -> str:
 CURSOR_KEYS: dict[str, tuple[str, ...]] = {
     RELEVANCE: ("number", "time", "id"),
     **{sort: ("time", "id") for sort in ("created_at", "-created_at")},
-    **{sort: ("rank", "time", "id") for sort in ("priority", "-priority", "due_at", "-due_at")},
+    **{sort: ("rank", "time", "id") for sort in ("priority", "-priority")},
+    # undated first or last, the due time (a far-future stand-in when undated), then newest first
+    **{sort: ("rank", "time", "time", "id") for sort in ("due_at", "-due_at")},
 }
 CURSOR_MAX = 400  # characters; real cursors are about 120
 
