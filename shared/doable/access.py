@@ -27,12 +27,17 @@ def secrets_read(app_id: str) -> list[str]:
 
 
 def invocable_operations(app_id: str) -> list[dict[str, Any]]:
-    """The operations the gateway may invoke on `app_id`, as Dapr access-control operations."""
-    verbs: dict[str, list[str]] = {}
+    """The operations the gateway may invoke on `app_id`, as Dapr access-control operations.
+
+    Dapr matches an operation name as a path prefix (`/tasks` also covers `/tasks/{id}/complete`)
+    and cannot put a wildcard mid-path, so each top-level path the function serves is granted with
+    the union of the methods it takes below it. The exact route check is the gateway's; this layer
+    still keeps every other app, method and path (probes, `/events`, `/job/*`) out.
+    """
+    verbs: dict[str, set[str]] = {}
     for route in PUBLIC_ROUTES:
         if route.app_id == app_id:
-            name = "/" + "/".join("*" if s.startswith("{") else s for s in route.segments)
-            verbs.setdefault(name, []).append(route.method)
+            verbs.setdefault("/" + route.segments[0], set()).add(route.method)
     return [{"name": name, "httpVerb": sorted(methods), "action": "allow"} for name, methods in verbs.items()]
 
 

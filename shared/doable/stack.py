@@ -570,6 +570,8 @@ class Stack:
                 str(REPO_ROOT / "dapr" / "local" / "components"),
                 "--config",
                 str(self.state_dir / "dapr-config" / f"{name}.yaml"),
+                "--read-buffer-size",
+                "32Ki",  # long filter queries; the gateway refuses anything longer first
                 "--enable-mtls",
                 "--sentry-address",
                 f"127.0.0.1:{SENTRY_PORT}",
@@ -603,15 +605,17 @@ class Stack:
             lambda: _http_ok(f"http://127.0.0.1:{ports.app}/readyz"), 60, name, self.logs / f"{name}.log"
         )
 
-    def stop_function(self, name: str) -> None:
+    def stop_function(self, name: str, *, kill: bool = False) -> None:
+        """Stops the function and its sidecar; `kill` sends SIGKILL at once, as a crash would."""
         pids = self.running_pids()
-        _stop_all([pids[key] for key in (name, f"{name}.daprd") if key in pids])
+        _stop_all([pids[key] for key in (name, f"{name}.daprd") if key in pids], grace=0 if kill else 15)
         self._forget(name, f"{name}.daprd")
 
-    def stop_kafka(self) -> None:
+    def stop_kafka(self, *, kill: bool = False) -> None:
+        """Stops the broker; `kill` sends SIGKILL at once, so nothing is flushed or handed over."""
         pids = self.running_pids()
         if "kafka" in pids:
-            _stop_all([pids["kafka"]])
+            _stop_all([pids["kafka"]], grace=0 if kill else 15)
         self._forget("kafka")
 
     def start_kafka(self) -> None:
@@ -735,14 +739,19 @@ def _alive(pid: int) -> bool:
 
 
 def _stop_all(pids: list[int], grace: float = 15) -> None:
+    """SIGTERM, then SIGKILL for whatever is still alive after `grace` seconds (0: SIGKILL only)."""
     for pid in pids:
-        _terminate(pid)
+        _terminate(pid, signal.SIGTERM if grace > 0 else signal.SIGKILL)
     deadline = time.monotonic() + grace
     for pid in pids:
         while _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         if _alive(pid):
             _terminate(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    for pid in pids:  # gone, ports and all, before anyone starts a successor
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
 def _terminate(pid: int, sig: signal.Signals = signal.SIGTERM) -> None:

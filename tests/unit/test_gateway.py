@@ -133,6 +133,15 @@ def test_anything_not_declared_is_refused_at_the_gateway(method: str, path: str,
         assert response.headers["Allow"]
 
 
+def test_a_query_longer_than_a_sidecar_reads_is_refused_at_the_gateway() -> None:
+    fits, _ = send("GET", "/api/tasks?" + "&".join(f"tag=t{i}" for i in range(1500)))
+    assert fits.status_code == 200
+    response, invoker = send("GET", "/api/tasks?q=" + "x" * 16_385)
+    assert response.status_code == 414
+    assert "at most 16384" in response.get_data(as_text=True)
+    assert invoker.calls == []
+
+
 def test_the_client_address_is_the_peer_unless_proxies_in_front_are_trusted() -> None:
     spoofed = {"X-Forwarded-For": "198.51.100.1, 192.0.2.9"}
     _, invoker = send("POST", "/api/auth/login", headers=spoofed)

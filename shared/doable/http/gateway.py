@@ -20,6 +20,9 @@ from doable.http.routes import UnsafePath, resolve, safe_segments
 if TYPE_CHECKING:
     from doable.http.function import HttpFunction
 
+# Sidecars read the request line and headers into a buffer of 32 KiB (--read-buffer-size): a query
+# below half of it always fits, and any filter the API takes fits with room to spare.
+MAX_QUERY_BYTES = 16 * 1024
 FORWARDED_REQUEST_HEADERS = (
     "Mcp-Protocol-Version",
     "Mcp-Method",
@@ -125,6 +128,9 @@ def forward(invoker: Invoker, raw: flask.Request, ctx: Context, settings: Settin
         segments = safe_segments(raw.path, raw.environ.get("RAW_URI") or raw.environ.get("REQUEST_URI"))
     except UnsafePath as error:
         return problem(400, f"{error}; send the path as /api/openapi.json documents it", "Unsafe path")
+    if len(raw.query_string) > MAX_QUERY_BYTES:
+        detail = f"the query string is {len(raw.query_string)} bytes; send at most {MAX_QUERY_BYTES}"
+        return problem(414, detail, "URI too long")
     route, params, allowed = resolve(raw.method, segments)
     if route is None:
         if allowed:
