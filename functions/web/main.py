@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Response, send_from_directory
+from werkzeug.exceptions import NotFound
 
 from doable.http.function import HttpFunction, Request
 from doable.http.gateway import forward
@@ -41,8 +42,13 @@ def api(request: Request) -> Response:
 @function.get("/{asset*}", auth=False)
 def web_app(request: Request) -> Response:
     asset = request.params["asset"]
-    if asset and (STATIC / asset).is_file():
-        return send_from_directory(STATIC, asset)
+    if asset:
+        # send_from_directory joins safely and answers NotFound for anything not a file inside
+        # STATIC ('..', a name too long for the file system, a directory).
+        try:
+            return send_from_directory(STATIC, asset)
+        except NotFound:
+            pass
     return send_from_directory(STATIC, "index.html")  # the single-page app routes everything else
 
 

@@ -17,7 +17,8 @@ from types import ModuleType
 
 import flask
 import yaml
-from werkzeug.routing import PathConverter
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter, Rule
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 
@@ -27,11 +28,11 @@ from doable.bootstrap import Container, build_embedded, install
 from doable.config import REPO_ROOT, Settings
 from doable.http.function import HttpFunction
 from doable.http.gateway import InProcessInvoker
+from doable.http.problem import from_http_exception
 from doable.observability import configure_logging
 
 log = logging.getLogger(__name__)
 COMPONENTS = REPO_ROOT / "dapr" / "local" / "components"
-METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS", "HEAD"]
 
 
 def load_functions(functions_dir: Path) -> dict[str, HttpFunction]:
@@ -120,11 +121,16 @@ class Embedded:
         app.url_map.converters["everything"] = _Everything
         web = self.functions["web"]
 
-        @app.route("/", defaults={"path": ""}, methods=METHODS)
-        @app.route("/<everything:path>", methods=METHODS)
         def entry(path: str) -> flask.Response:
             return web.handler(flask.request)
 
+        # Rules without a method list take every method, as functions-framework's do on the stack:
+        # TRACE, PROPFIND and the rest reach the gateway and get its 405, not Flask's HTML page.
+        app.url_map.add(Rule("/", defaults={"path": ""}, endpoint="entry"))
+        app.url_map.add(Rule("/<everything:path>", endpoint="entry"))
+        app.view_functions["entry"] = entry
+        # Whatever Flask still refuses before the gateway runs (a Host it cannot parse) is a problem too.
+        app.register_error_handler(HTTPException, from_http_exception)
         return app
 
 

@@ -37,6 +37,7 @@ from doable.domain.model import Task, new_id
 from doable.domain.query import parse_task_query
 from doable.http.body import read_body
 from doable.http.function import Request
+from doable.http.json_body import check_depth
 from doable.http.problem import problem
 from doable.services import tasks
 
@@ -291,6 +292,7 @@ class McpEndpoint:
                 "Unsupported media type",
             )
         body = read_body(request.raw, request.app.settings.max_body_bytes)
+        check_depth(body)  # before any decoder here or in the SDK recurses into it
         refused = _bad_request_id(body)
         if refused is not None:
             return refused

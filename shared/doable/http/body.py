@@ -11,7 +11,16 @@ def read_body(raw: flask.Request, limit: int) -> bytes:
     """The request body, refused with 413 past `limit` bytes (declared or actually sent)."""
     if raw.content_length is not None and raw.content_length > limit:
         raise DomainError(f"the body is larger than {limit} bytes", 413, "Payload too large")
-    body = raw.get_data(cache=True)
+    try:
+        body = raw.get_data(cache=True)
+    except (OSError, ValueError) as error:
+        # A chunked body with a bad size line or one that breaks off: the HTTP server's reader gives
+        # up mid-stream, and that is the caller's malformed request, not our failure.
+        raise DomainError(
+            f"the body could not be read ({error}); send it whole, with a Content-Length or valid chunks",
+            400,
+            "Malformed body",
+        ) from None
     if len(body) > limit:
         raise DomainError(f"the body is larger than {limit} bytes", 413, "Payload too large")
     return body

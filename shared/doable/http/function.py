@@ -17,6 +17,7 @@ from typing import Any
 import flask
 from flask import Response
 from opentelemetry.trace import SpanKind
+from werkzeug.exceptions import HTTPException
 
 from doable.bootstrap import Container, container
 from doable.domain.errors import DomainError, Unauthorized
@@ -24,7 +25,7 @@ from doable.domain.events import Context
 from doable.domain.model import ID_PATTERN, new_id
 from doable.http.body import read_body
 from doable.http.json_body import parse_object
-from doable.http.problem import from_error, json_response, problem
+from doable.http.problem import from_error, from_http_exception, json_response, problem
 from doable.observability import (
     HTTP_LATENCY,
     HTTP_REQUESTS,
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 access_log = logging.getLogger("doable.access")  # one line per request, with trace and correlation ids
 CORRELATION_HEADER = "X-Correlation-ID"
 _CORRELATION = re.compile(r"^[\w.\-:]{1,64}$")
+_OUR_FAULT = "something went wrong on our side; try again, and quote the correlation id if it keeps failing"
 
 
 class Request:
@@ -200,14 +202,13 @@ class HttpFunction:
                 return route.handler(Request(raw, match.groupdict(), ctx, app)), route.template
             except DomainError as error:
                 return from_error(error, correlation_id=correlation_id), route.template
-            except Exception:
+            except Exception as error:
+                # Werkzeug's refusals from inside a handler (a file not there, a client gone mid-body)
+                # are 4xx about the request, not a failure of ours.
+                if isinstance(error, HTTPException) and error.code is not None and error.code < 500:
+                    return from_http_exception(error), route.template
                 log.exception("%s %s failed", raw.method, raw.path)
-                return problem(
-                    500,
-                    "something went wrong on our side; try again, and quote the correlation id "
-                    "if it keeps failing",
-                    correlation_id=correlation_id,
-                ), route.template
+                return problem(500, _OUR_FAULT, correlation_id=correlation_id), route.template
         if allowed:
             response = problem(
                 405, f"{raw.method} is not allowed here; use {', '.join(sorted(set(allowed)))}"

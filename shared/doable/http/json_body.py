@@ -50,7 +50,7 @@ def _float(text: str) -> float | int | _OutOfRange:
 
 def parse_object(raw: bytes) -> dict[str, Any]:
     """The body as a JSON object, or a DomainError (400, 422) that says what is wrong and where."""
-    _check_depth(raw)
+    check_depth(raw)
     try:
         body = json.loads(raw or b"null", parse_int=_int, parse_float=_float, parse_constant=_OutOfRange)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -63,7 +63,7 @@ def parse_object(raw: bytes) -> dict[str, Any]:
     return body
 
 
-def _check_depth(raw: bytes) -> None:
+def check_depth(raw: bytes) -> None:
     """Refuses nesting beyond MAX_DEPTH before decoding, naming the top-level field it happens under."""
     depth = 0
     field = "body"

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from flask import Response
+from werkzeug.exceptions import HTTPException
 
 from doable.domain.errors import DomainError
 
@@ -43,6 +44,16 @@ def problem(status: int, detail: str, title: str | None = None, **extra: Any) ->
 
 def from_error(error: DomainError, **extra: Any) -> Response:
     return problem(error.status, error.detail, error.title, **error.extra, **extra)
+
+
+def from_http_exception(error: HTTPException) -> Response:
+    """Werkzeug's own refusals (an unreadable body, a bad Host, a missing file) as problems, not HTML."""
+    status = error.code or 500
+    response = problem(status, str(error.description or TITLES.get(status, "Error")))
+    allowed = dict(error.get_headers()).get("Allow")
+    if allowed:
+        response.headers["Allow"] = allowed
+    return response
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
