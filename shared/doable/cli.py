@@ -102,8 +102,10 @@ def _down(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import os
 
+    import flask
     import functions_framework
     from functions_framework._http import create_server
+    from werkzeug.exceptions import NotFound
 
     from doable.observability import configure_logging
 
@@ -117,6 +119,10 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     configure_logging(name, settings.log_level)
     app = functions_framework.create_app(target="handler", source=str(source), signature_type="http")
+    run = app.view_functions["run"]
+    # Werkzeug's router refuses a path its converter cannot take (a newline) with an HTML 404 of its
+    # own; the function decides about every path instead, and answers with a problem.
+    app.register_error_handler(NotFound, lambda _: run(flask.request.path))
     host = args.host or os.environ.get("HOST", "127.0.0.1")
     port = args.port or int(os.environ.get("PORT", "8080"))
     create_server(app, debug=False).run(host, port)

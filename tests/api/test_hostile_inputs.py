@@ -186,7 +186,8 @@ CASES: list[tuple[str, str, str, dict[str, Any], int, str]] = [
         "cursor",
     ),
     # Very many repeated filters.
-    ("1500 tags", "GET", "/api/tasks?" + "&".join(f"tag=t{i}" for i in range(1500)), {}, 422, "tag"),
+    # (Not thousands: on the stack a query string past ~4 KB stops at the sidecar with its own 431.)
+    ("300 tags", "GET", "/api/tasks?" + "&".join(f"tag=t{i}" for i in range(300)), {}, 422, "tag"),
     (
         "21 tags in one value",
         "GET",

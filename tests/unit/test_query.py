@@ -1,4 +1,5 @@
-"""The list endpoint's query string: time filters share the task fields' documented range."""
+"""The list endpoint's query string: time filters share the task fields' documented range, and
+repeated filters stop where no task could match."""
 
 from __future__ import annotations
 
@@ -27,3 +28,12 @@ def test_time_filters_inside_the_range_are_read_in_utc() -> None:
     )
     assert query.due_after == datetime(1970, 1, 1, tzinfo=UTC)
     assert query.due_before == datetime(2200, 12, 31, 10, tzinfo=UTC)
+
+
+def test_more_tags_or_priorities_than_a_task_can_hold_are_refused_by_name() -> None:
+    # 1500 tags became 1500 EXISTS clauses: past SQLite's expression depth, a 500.
+    with pytest.raises(ValidationFailed) as caught:
+        parse_task_query({"tag": [f"t{i}" for i in range(1500)], "priority": ["high"] * 500})
+    assert sorted((e.field, e.rule) for e in caught.value.errors) == [("priority", "count"), ("tag", "count")]
+    twenty = [f"t{i}" for i in range(20)]
+    assert parse_task_query({"tag": twenty, "priority": ["high", "low"]}).tags == tuple(twenty)
