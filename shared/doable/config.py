@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +28,9 @@ class Settings:
     oidc_audience: str | None = None
     max_body_bytes: int = 64 * 1024
     invoke_timeout_seconds: float = 10.0
-    trusted_proxy_hops: int = 0  # proxies in front of the gateway whose X-Forwarded-For is believed
+    # Networks of the proxies in front of the gateway (ingress, activator); their X-Forwarded-For
+    # entries are believed. Empty: only the peer's own address counts.
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     metrics_port: int | None = None  # set: /metrics moves off the app port (the public one, for web)
     allow_private_webhooks: bool = False  # only for trying webhooks against a receiver on this machine
     signup: str = "open"  # open: anyone may create an account with a password; closed: nobody may
@@ -63,7 +66,11 @@ class Settings:
             invoke_timeout_seconds=float(
                 env.get("DOABLE_INVOKE_TIMEOUT_SECONDS", cls.invoke_timeout_seconds)
             ),
-            trusted_proxy_hops=int(env.get("DOABLE_TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops)),
+            trusted_proxies=tuple(
+                ip_network(part.strip(), strict=False)
+                for part in env.get("DOABLE_TRUSTED_PROXIES", "").split(",")
+                if part.strip()
+            ),
             metrics_port=int(env["DOABLE_METRICS_PORT"]) if env.get("DOABLE_METRICS_PORT") else None,
             log_level=env.get("DOABLE_LOG_LEVEL", cls.log_level),
             allow_private_webhooks=env.get("DOABLE_WEBHOOK_ALLOW_PRIVATE", "false").lower() == "true",

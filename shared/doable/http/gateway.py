@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import TYPE_CHECKING, Protocol
 
 import flask
@@ -108,18 +109,27 @@ class InProcessInvoker:
         return function.handler(inner)
 
 
-def client_address(raw: flask.Request, trusted_proxy_hops: int) -> str:
-    """The caller's address: the peer's, or with proxies in front, the entry they vouch for.
+def client_address(raw: flask.Request, trusted: tuple[IPv4Network | IPv6Network, ...]) -> str:
+    """The caller's address: the peer's, or behind trusted proxies, the nearest one they vouch for.
 
-    Each trusted proxy appends the address it saw to X-Forwarded-For, so only the last
-    `trusted_proxy_hops` entries were written by someone we trust; anything left of them is the
-    caller's own claim and is never believed.
+    Each proxy appends the address it saw to X-Forwarded-For. Walking the chain from the peer
+    backwards, every hop inside a trusted network is a proxy of ours; the first one outside is the
+    caller. Anything further left is the caller's own claim and is never believed.
     """
-    peer = raw.remote_addr or ""
-    if trusted_proxy_hops <= 0:
-        return peer
     chain = [part.strip() for part in raw.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
-    return chain[-trusted_proxy_hops] if len(chain) >= trusted_proxy_hops else peer
+    chain.append(raw.remote_addr or "")
+    for hop in reversed(chain):
+        if not _inside(hop, trusted):
+            return hop
+    return chain[0]
+
+
+def _inside(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        parsed = ip_address(address)
+    except ValueError:
+        return False  # not an address: no proxy of ours wrote it
+    return any(parsed in network for network in networks)
 
 
 def forward(invoker: Invoker, raw: flask.Request, ctx: Context, settings: Settings) -> Response:
@@ -142,5 +152,5 @@ def forward(invoker: Invoker, raw: flask.Request, ctx: Context, settings: Settin
     headers = {name: raw.headers[name] for name in FORWARDED_REQUEST_HEADERS if name in raw.headers}
     headers["X-Correlation-ID"] = ctx.correlation_id
     headers["traceparent"] = ctx.traceparent or ""
-    headers["X-Forwarded-For"] = client_address(raw, settings.trusted_proxy_hops)
+    headers["X-Forwarded-For"] = client_address(raw, settings.trusted_proxies)
     return invoker(route.app_id, raw, route.path(params), headers)
