@@ -401,8 +401,7 @@ class Stack:
                     *java,
                     "kafka.tools.StorageTool",
                     "format",
-                    "-t",
-                    cluster_id,
+                    f"--cluster-id={cluster_id}",  # one word: an id may start with '-'
                     "-c",
                     str(config),
                     "--standalone",
