@@ -148,7 +148,9 @@ def _audit(args: argparse.Namespace) -> int:
         return 0
     print(
         f"audit log broken at entry {broken.seq} of user {broken.user_id}: {broken.reason} "
-        f"({checked} entries before it verified)"
+        f"({checked} entries before it verified)\n"
+        "The log is append-only, so this entry was changed outside Doable: compare it with a backup "
+        "taken before it, and check who could write to the audit_log table."
     )
     return 1
 

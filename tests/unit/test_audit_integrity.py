@@ -231,4 +231,6 @@ def test_the_cli_names_the_first_broken_entry_and_exits_1(
     assert result.stdout == (
         "audit log broken at entry 3 of user alice: content does not match its hash "
         "(2 entries before it verified)\n"
+        "The log is append-only, so this entry was changed outside Doable: compare it with a backup "
+        "taken before it, and check who could write to the audit_log table.\n"
     )
