@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from urllib.parse import unquote
 
 import flask
+import httpx
 import pytest
 from flask import Response
 from werkzeug.test import EnvironBuilder
@@ -14,7 +15,7 @@ from doable.config import REPO_ROOT, Settings
 from doable.domain.events import Context
 from doable.embedded import load_functions
 from doable.http.events import EVENTS_PATH
-from doable.http.gateway import forward
+from doable.http.gateway import forward, sidecar_refusal
 from doable.http.routes import PUBLIC_ROUTES
 
 TASK_ID = "6f1c2b7e-8d51-4f43-9a57-0d6c4bd8a0b1"
@@ -42,7 +43,7 @@ def send(
     builder = EnvironBuilder(method=method, path="/", query_string=query, headers=headers or {})
     environ = builder.get_environ()
     builder.close()
-    environ["PATH_INFO"] = unquote(path)
+    environ["PATH_INFO"] = unquote(path, encoding="latin-1")  # WSGI: the bytes as latin-1
     environ["RAW_URI"] = raw_path
     environ["REMOTE_ADDR"] = remote
     invoker = RecordingInvoker()
@@ -140,6 +141,37 @@ def test_a_query_longer_than_a_sidecar_reads_is_refused_at_the_gateway() -> None
     assert response.status_code == 414
     assert "at most 16384" in response.get_data(as_text=True)
     assert invoker.calls == []
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/tasks/a%20b", "task_id"),
+        ("/api/tasks/%F0%9F%98%80/complete", "task_id"),
+        ("/api/notifications/x.y/read", "notification_id"),
+        ("/api/chat/%E2%80%AE", "conversation_id"),
+    ],
+)
+def test_an_id_of_the_wrong_shape_is_a_404_that_names_it(path: str, parameter: str) -> None:
+    response, invoker = send("POST" if path.endswith(("complete", "read")) else "GET", path)
+    assert response.status_code == 404
+    assert parameter in response.get_data(as_text=True)
+    assert invoker.calls == []
+
+
+def test_a_sidecars_own_refusal_becomes_a_problem_without_its_internals() -> None:
+    denied = httpx.Response(
+        403,
+        json={"errorCode": "ERR_DIRECT_INVOKE", "message": "access control policy has denied access"},
+    )
+    response = sidecar_refusal("activity", denied)
+    assert response is not None and response.status_code == 502
+    assert response.mimetype == "application/problem+json"
+    assert "access control" not in response.get_data(as_text=True)
+    too_long = sidecar_refusal("search-tasks", httpx.Response(431, json={"errorCode": "ERR_HEADER"}))
+    assert too_long is not None and too_long.status_code == 414
+    own = httpx.Response(404, json={"title": "Not found", "detail": "no such task"})
+    assert sidecar_refusal("search-tasks", own) is None  # the function's answer passes through
 
 
 def test_the_client_address_is_the_peer_unless_proxies_in_front_are_trusted() -> None:

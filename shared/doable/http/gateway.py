@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import TYPE_CHECKING, Protocol
@@ -16,11 +17,12 @@ from doable.config import Settings
 from doable.domain.events import Context
 from doable.http.body import read_body
 from doable.http.problem import problem
-from doable.http.routes import UnsafePath, resolve, safe_segments
+from doable.http.routes import UnsafePath, misfit_parameter, resolve, safe_segments
 
 if TYPE_CHECKING:
     from doable.http.function import HttpFunction
 
+log = logging.getLogger(__name__)
 # Sidecars read the request line and headers into a buffer of 32 KiB (--read-buffer-size): a query
 # below half of it always fits, and any filter the API takes fits with room to spare.
 MAX_QUERY_BYTES = 16 * 1024
@@ -76,13 +78,40 @@ class DaprInvoker:
             return problem(504, f"the {app_id} function did not answer within {self.timeout:g}s; try again")
         except httpx.HTTPError:
             return problem(503, f"the {app_id} function is not reachable right now; try again shortly")
-        if reply.status_code >= 500 and "ERR_DIRECT_INVOKE" in reply.text:
-            return problem(503, f"the {app_id} function is not reachable right now; try again shortly")
+        refusal = sidecar_refusal(app_id, reply)
+        if refusal is not None:
+            return refusal
         response = Response(reply.content, status=reply.status_code)
         for name in RETURNED_HEADERS:
             if name in reply.headers:
                 response.headers[name] = reply.headers[name]
         return response
+
+
+def sidecar_refusal(app_id: str, reply: httpx.Response) -> Response | None:
+    """A problem in place of an answer that came from a sidecar rather than from the function.
+
+    Functions answer JSON or problem+json of their own; Dapr's own errors carry an `errorCode`. Those
+    stay in the logs: the caller gets what it can act on, never the sidecar's internals.
+    """
+    if reply.status_code < 400 or not reply.headers.get("content-type", "").startswith("application/json"):
+        return None
+    try:
+        code = reply.json().get("errorCode")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(code, str):
+        return None
+    log.warning("sidecar refused the call to %s: %s %s", app_id, reply.status_code, reply.text[:500])
+    if reply.status_code == 431:
+        return problem(414, "the request line or headers are too long; send a shorter query", "URI too long")
+    if reply.status_code >= 500:
+        return problem(503, f"the {app_id} function is not reachable right now; try again shortly")
+    return problem(
+        502,
+        f"the {app_id} function could not be reached through its sidecar ({code}); "
+        "try again, and quote the correlation id if it keeps failing",
+    )
 
 
 class InProcessInvoker:
@@ -147,6 +176,9 @@ def forward(invoker: Invoker, raw: flask.Request, ctx: Context, settings: Settin
             response = problem(405, f"{raw.method} is not allowed on {raw.path}; use {', '.join(allowed)}")
             response.headers["Allow"] = ", ".join(allowed)
             return response
+        name = misfit_parameter(segments)
+        if name is not None:
+            return problem(404, f"no such {name.removesuffix('_id')}: {name} is not an id Doable issues")
         return problem(404, f"no such endpoint: {raw.method} {raw.path}; see /api/openapi.json")
     read_body(raw, settings.max_body_bytes)  # refuse oversized bodies here, before they cross the network
     headers = {name: raw.headers[name] for name in FORWARDED_REQUEST_HEADERS if name in raw.headers}

@@ -105,3 +105,23 @@ def resolve(method: str, segments: tuple[str, ...]) -> tuple[PublicRoute | None,
             return route, params, []
         allowed.append(route.method)
     return None, {}, sorted(set(allowed))
+
+
+def misfit_parameter(segments: tuple[str, ...]) -> str | None:
+    """The parameter to blame when a path fits a route in all but the shape of one of its ids."""
+    for route in PUBLIC_ROUTES:
+        if len(segments) != len(route.segments):
+            continue
+        misfits = [
+            expected[1:-1]
+            for expected, given in zip(route.segments, segments, strict=True)
+            if expected.startswith("{") and not PARAMETER.match(given)
+        ]
+        literals_fit = all(
+            expected == given
+            for expected, given in zip(route.segments, segments, strict=True)
+            if not expected.startswith("{")
+        )
+        if literals_fit and misfits:
+            return misfits[0]
+    return None
