@@ -25,6 +25,11 @@ def read(request: Request) -> Response:
     return json_response(notifications.mark_read(request.app.uow(), request.user_id, notification_id))
 
 
+@function.post("/notifications/read-all")
+def read_all(request: Request) -> Response:
+    return json_response(notifications.mark_all_read(request.app.uow(), request.user_id))
+
+
 @function.get("/tasks/{task_id}/history")
 def history(request: Request) -> Response:
     return json_response(audit.history(request.app.uow(), request.user_id, request.params["task_id"]))

@@ -172,27 +172,109 @@ def test_a_fired_reminder_publishes_once_and_stale_jobs_publish_nothing(
     assert reminders.fire(uow(), moved, NOW) is False, "the task's reminder moved since this job was set"
 
 
-def test_notifications_come_from_reminders_and_completions_once(
-    uow: UoW, user: User, published: list[Event]
+def test_reminders_and_spawned_instances_notify_once_and_the_users_own_changes_never_do(
+    uow: UoW, user: User, published: list[Event], jobs: RecordedJobs
 ) -> None:
     ctx = Context(user.id)
     task = reminded_task(uow, ctx, "Dentist")
     reminders.fire(
         uow(), {"task_id": task.id, "user_id": user.id, "reminder_at": "2026-11-28T11:30:00.000Z"}, NOW
     )
+    tasks.update_task(uow(), ctx, task.id, {"title": "Dentist at 12"}, now=NOW)
     tasks.complete_task(uow(), ctx, task.id, now=NOW)
+    tasks.reopen_task(uow(), ctx, task.id, now=NOW)
+    tasks.complete_task(uow(), ctx, task.id, now=NOW)
+    fields = {"title": "Standup", "recurrence": "daily", "due_at": "2026-11-30T08:00:00Z"}
+    standup = tasks.create_task(uow(), ctx, fields, now=NOW)
+    follow = lambda work, event: series.on_task_event(work, event, jobs, NOW)  # noqa: E731
+    run(uow, "spawn-recurrence", follow, full_events(published)[-1])
+    tasks.complete_task(uow(), ctx, standup.id, now=NOW)
+    run(uow, "spawn-recurrence", follow, full_events(published)[-1])
+    assert full_events(published)[-1].data["changes"] == {"spawned_from": standup.id}
+
     for event in published:
-        if event.topic in ("reminders", "task-updates"):
+        if event.topic in ("reminders", "task-updates"):  # what notify subscribes to
             run(uow, "notify", notifications.record, event)
             run(uow, "notify", notifications.record, event)
     inbox = notifications.listing(uow(), user.id, unread_only=True)
-    assert [(n["kind"], n["title"]) for n in inbox["items"]] == [
-        ("completed", "Dentist"),
-        ("reminder", "Dentist"),
-    ]
-    assert inbox["items"][1]["body"] == "Due Sat 28 Nov 2026 13:00 CET", "shown in the user's time zone"
+    assert sorted((n["kind"], n["title"], n["body"]) for n in inbox["items"]) == [
+        ("reminder", "Dentist", "Due Sat 28 Nov 2026 13:00 CET"),  # in the user's time zone
+        ("spawned", "Standup", "Next one due Tue 01 Dec 2026 09:00 CET"),
+    ], "no notification for the user's own edit, completions or reopening"
+    assert inbox["unread"] == 2
+
     notifications.mark_read(uow(), user.id, inbox["items"][0]["id"])
     assert notifications.listing(uow(), user.id, unread_only=True)["unread"] == 1
+    assert notifications.mark_all_read(uow(), user.id) == {"marked": 1, "unread": 0}
+    after = notifications.listing(uow(), user.id, unread_only=False)
+    assert after["unread"] == 0 and all(n["read_at"] for n in after["items"]) and len(after["items"]) == 2
+    assert notifications.mark_all_read(uow(), user.id) == {"marked": 0, "unread": 0}
+
+
+def test_a_kind_turned_off_in_settings_is_not_notified_and_the_others_still_are(
+    uow: UoW, user: User, published: list[Event], jobs: RecordedJobs
+) -> None:
+    from doable.services import users
+
+    assert user.to_dict()["notify"] == {"reminder": True, "spawned": True, "webhook_failed": True}
+    users.update_profile(uow(), user.id, {"notify": {"reminder": False}})
+    changed = users.update_profile(uow(), user.id, {"notify": {"webhook_failed": False}, "name": "Ada"})
+    assert changed.to_dict()["notify"] == {"reminder": False, "spawned": True, "webhook_failed": False}, (
+        "kinds left out keep their setting"
+    )
+    users.update_profile(
+        uow(), user.id, {"webhook_url": "http://127.0.0.1:9/hook"}, allow_private_webhooks=True
+    )
+
+    ctx = Context(user.id)
+    task = reminded_task(uow, ctx, "Dentist")
+    reminders.fire(
+        uow(), {"task_id": task.id, "user_id": user.id, "reminder_at": "2026-11-28T11:30:00.000Z"}, NOW
+    )
+    fields = {"title": "Standup", "recurrence": "daily", "due_at": "2026-11-30T08:00:00Z"}
+    standup = tasks.create_task(uow(), ctx, fields, now=NOW)
+    follow = lambda work, event: series.on_task_event(work, event, jobs, NOW)  # noqa: E731
+    run(uow, "spawn-recurrence", follow, full_events(published)[-1])
+    tasks.complete_task(uow(), ctx, standup.id, now=NOW)
+    run(uow, "spawn-recurrence", follow, full_events(published)[-1])
+    for event in published:
+        if event.topic in ("reminders", "task-updates"):
+            run(uow, "notify", notifications.record, event)
+    inbox = notifications.listing(uow(), user.id, unread_only=False)
+    assert [n["kind"] for n in inbox["items"]] == ["spawned"]
+    [reminder] = [e for e in published if e.type == EventType.REMINDER_DUE]
+    with uow() as work:
+        assert work.webhooks.get(reminder.id) is not None, "the webhook is its own channel: still queued"
+
+    users.update_profile(uow(), user.id, {"notify": {"reminder": True}})
+    again = Event(**{**reminder.__dict__, "id": "evt-again"})
+    run(uow, "notify", notifications.record, again)
+    assert [n["kind"] for n in notifications.listing(uow(), user.id, unread_only=False)["items"]].count(
+        "reminder"
+    ) == 1
+
+
+@pytest.mark.parametrize(
+    ("notify", "field", "rule"),
+    [
+        ({"reminders": False}, "notify.reminders", "unknown_field"),
+        ({"reminder": "no"}, "notify.reminder", "type"),
+        ({"spawned": None}, "notify.spawned", "type"),
+        ([], "notify", "type"),
+        (None, "notify", "type"),
+    ],
+)
+def test_notification_preferences_take_known_kinds_and_booleans_only(
+    uow: UoW, user: User, notify: Any, field: str, rule: str
+) -> None:
+    from doable.services import users
+
+    with pytest.raises(users.ValidationFailed) as refused:
+        users.update_profile(uow(), user.id, {"notify": notify})
+    assert [(e.field, e.rule) for e in refused.value.errors] == [(field, rule)]
+    with uow() as work:
+        stored = work.users.get(user.id)
+    assert stored is not None and stored.notify is None, "nothing saved"
 
 
 class FlakyHook(BaseHTTPRequestHandler):
@@ -252,6 +334,38 @@ def test_webhooks_retry_three_times_with_backoff_and_audit_the_final_failure(
     with uow() as work:
         failed = [e for e in work.audit.chain(user.id) if e["action"] == "webhook.failed"]
     assert len(failed) == (0 if delivered else 1)
+    inbox = notifications.listing(uow(), user.id, unread_only=True)["items"]
+    assert sorted(n["kind"] for n in inbox) == ["reminder", *([] if delivered else ["webhook_failed"])]
+    if not delivered:
+        [failure] = [n for n in inbox if n["kind"] == "webhook_failed"]
+        assert (failure["task_id"], failure["title"]) == ("task-1", "x")
+        assert failure["body"] == (
+            "The reminder webhook to 127.0.0.1 failed after 4 tries (HTTP 503); check the URL in settings"
+        )
+
+
+def test_a_failed_webhook_is_not_notified_when_that_kind_is_off(
+    engine: sa.Engine, uow: UoW, user: User, hook_url: str
+) -> None:
+    from doable.services import users
+
+    users.update_profile(
+        uow(),
+        user.id,
+        {"webhook_url": hook_url, "notify": {"webhook_failed": False}},
+        allow_private_webhooks=True,
+    )
+    run(uow, "notify", notifications.record, reminder_event(user))
+    FlakyHook.failures_left = 9
+    assert (
+        notifications.deliver_webhook(engine, reminder_event(user), allow_private=True, sleep=lambda _: None)
+        is False
+    )
+    with uow() as work:
+        assert [e["action"] for e in work.audit.chain(user.id)] == ["webhook.failed"], "still audited"
+    assert [n["kind"] for n in notifications.listing(uow(), user.id, unread_only=False)["items"]] == [
+        "reminder"
+    ]
 
 
 def test_audit_entries_chain_and_tampering_is_detected(
@@ -300,7 +414,7 @@ def test_consumers_skip_events_that_cannot_concern_them(uow: UoW, user: User, pu
     compact = [e for e in published if e.topic == "task-updates"]
     assert not notifications.concerns(compact[-1])
     tasks.complete_task(uow(), ctx, plain.id, now=NOW)
-    assert notifications.concerns([e for e in published if e.topic == "task-updates"][-1])
+    assert not notifications.concerns([e for e in published if e.topic == "task-updates"][-1])
 
 
 def test_webhooks_to_private_addresses_are_refused_and_audited(

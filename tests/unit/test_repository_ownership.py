@@ -16,7 +16,7 @@ from doable.domain.errors import NotFound
 from doable.domain.events import Context, Event, EventType
 from doable.domain.model import Status, Task, User, new_id, utcnow
 from doable.domain.query import TaskQuery
-from doable.services import audit, chat, notifications, tasks
+from doable.services import audit, chat, notifications, reminders, tasks
 from doable.services.consumers import consume
 
 UoW = Callable[[], UnitOfWork]
@@ -128,18 +128,23 @@ def test_task_commands_for_another_users_task_are_not_found_and_emit_nothing(
 def test_notifications_of_another_user_cannot_be_listed_or_marked_read(
     uow: UoW, published: list[Event], owner: Context, intruder: User, series_task: Task
 ) -> None:
-    tasks.complete_task(uow(), owner, series_task.id, now=NOW)
-    consumed(uow, published)
+    tasks.update_task(uow(), owner, series_task.id, {"reminder_minutes_before": 60}, now=NOW)
+    data = {"task_id": series_task.id, "user_id": owner.user_id, "reminder_at": "2026-12-01T08:00:00.000Z"}
+    assert reminders.fire(uow(), data, NOW)
+    [due] = [e for e in published if e.type == EventType.REMINDER_DUE]
+    consume(uow(), "notify", due, notifications.record)
     inbox = notifications.listing(uow(), owner.user_id, unread_only=True)
-    assert [n["kind"] for n in inbox["items"]] == ["completed"]
+    assert [n["kind"] for n in inbox["items"]] == ["reminder"]
     notification_id = inbox["items"][0]["id"]
     with uow() as work:
         assert work.notifications.for_user(intruder.id, unread_only=False) == []
         assert work.notifications.unread_count(intruder.id) == 0
         assert work.notifications.mark_read(intruder.id, notification_id, NOW) is None
+        assert work.notifications.mark_all_read(intruder.id, NOW) == 0
         work.commit()
     with pytest.raises(NotFound):
         notifications.mark_read(uow(), intruder.id, notification_id)
+    assert notifications.mark_all_read(uow(), intruder.id) == {"marked": 0, "unread": 0}
     assert notifications.listing(uow(), intruder.id, unread_only=False) == {"items": [], "unread": 0}
     still = notifications.listing(uow(), owner.user_id, unread_only=True)
     assert [(n["id"], n["read_at"]) for n in still["items"]] == [(notification_id, None)]

@@ -61,6 +61,7 @@ users = Table(
     Column("password_hash", String(255), nullable=False),
     Column("webhook_url", String(2000)),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("notify", JSON),  # {kind: bool}; NULL and missing kinds mean on (migration 0006)
 )
 
 tasks = Table(

@@ -61,6 +61,7 @@ def _user_row(user: User) -> dict[str, Any]:
         "password_hash": user.password_hash,
         "webhook_url": user.webhook_url,
         "created_at": user.created_at,
+        "notify": user.notify,
     }
 
 
@@ -489,6 +490,13 @@ class Notifications:
             .first()
         )
         return dict(row) if row else None
+
+    def mark_all_read(self, user_id: str, when: datetime) -> int:
+        n = db.notifications.c
+        result = self.connection.execute(
+            db.notifications.update().where(n.user_id == user_id, n.read_at.is_(None)).values(read_at=when)
+        )
+        return result.rowcount
 
 
 class Schedules:

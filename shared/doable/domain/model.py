@@ -113,6 +113,11 @@ class User:
     password_hash: str
     created_at: datetime
     webhook_url: str | None = None
+    # Which notification kinds the user wants; stored as given, read with every kind defaulting to on.
+    notify: dict[str, bool] | None = None
+
+    def wants(self, kind: str) -> bool:
+        return notify_preferences(self.notify)[kind]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -121,8 +126,23 @@ class User:
             "name": self.name,
             "timezone": self.timezone,
             "webhook_url": self.webhook_url,
+            "notify": notify_preferences(self.notify),
             "created_at": format_time(self.created_at),
         }
+
+
+class NotificationKind(StrEnum):
+    """What can notify a user: things they did not just do themselves (a completion is not news)."""
+
+    REMINDER = "reminder"
+    SPAWNED = "spawned"  # the next instance of a recurring series
+    WEBHOOK_FAILED = "webhook_failed"
+
+
+def notify_preferences(stored: Mapping[str, Any] | None) -> dict[str, bool]:
+    """Every kind with its setting: on unless the user turned it off (kinds added later start on)."""
+    stored = stored or {}
+    return {kind.value: stored.get(kind.value) is not False for kind in NotificationKind}
 
 
 @dataclass

@@ -13,6 +13,7 @@ from doable.domain.model import (
     TAGS_MAX,
     TIME_RANGE,
     TITLE_MAX,
+    NotificationKind,
     Priority,
 )
 from doable.domain.query import CURSOR_MAX, LIMIT_DEFAULT, LIMIT_MAX, SORTS, STATUSES
@@ -46,6 +47,12 @@ TAG = rf"^[{SPACE}]*#*[\w][\w\-/:.]*[{SPACE}]*$"
 EMAIL = {"type": "string", "format": "email", "maxLength": 320}
 # Not an enum of the ~600 names: every consumer (and Schemathesis' coverage phase) would walk them all.
 ZONE = {"type": ["string", "null"], "format": "iana-time-zone", "description": "such as Europe/Paris"}
+# Which notification kinds the user wants, kind by kind.
+NOTIFY = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {kind.value: {"type": "boolean"} for kind in NotificationKind},
+}
 NAME = {"type": ["string", "null"], "minLength": 1, "maxLength": 200, "pattern": NOT_BLANK}
 
 
@@ -227,6 +234,10 @@ def document() -> dict[str, Any]:
                                         {"type": "null"},
                                     ],
                                     "description": "a public http(s) URL; empty or null removes it",
+                                },
+                                "notify": {
+                                    **NOTIFY,
+                                    "description": "kinds to turn on or off; the rest keep their setting",
                                 },
                             },
                         }
@@ -456,6 +467,25 @@ def document() -> dict[str, Any]:
                     "responses": {"200": _json(_ref("Notification")), **_problems(*ID_ERRORS)},
                 }
             },
+            "/notifications/read-all": {
+                "post": {
+                    "operationId": "readAllNotifications",
+                    "description": "marks every unread notification read",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["marked", "unread"],
+                                "properties": {
+                                    "marked": {"type": "integer", "minimum": 0},
+                                    "unread": {"const": 0},
+                                },
+                            }
+                        ),
+                        **_problems(401),
+                    },
+                }
+            },
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
@@ -498,6 +528,7 @@ def document() -> dict[str, Any]:
                         "name": {"type": "string"},
                         "timezone": {"type": "string"},
                         "webhook_url": {"type": ["string", "null"]},
+                        "notify": NOTIFY,
                         "created_at": TIME,
                     },
                 },
@@ -510,7 +541,10 @@ def document() -> dict[str, Any]:
                     "type": "object",
                     "properties": {
                         "id": {"type": "string"},
-                        "kind": {"enum": ["reminder", "completed"]},
+                        "kind": {
+                            "enum": [*(k.value for k in NotificationKind), "completed"],
+                            "description": "completed: only in inboxes from before completions were quiet",
+                        },
                         "task_id": {"type": "string"},
                         "title": {"type": "string"},
                         "body": {"type": "string"},

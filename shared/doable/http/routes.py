@@ -73,6 +73,7 @@ PUBLIC_ROUTES: tuple[PublicRoute, ...] = (
     PublicRoute("GET", "/tasks/{task_id}/history", "activity"),
     PublicRoute("GET", "/notifications", "activity"),
     PublicRoute("POST", "/notifications/{notification_id}/read", "activity"),
+    PublicRoute("POST", "/notifications/read-all", "activity"),
     PublicRoute("POST", "/chat", "chat"),
     PublicRoute("GET", "/chat/{conversation_id}", "chat"),
     PublicRoute("POST", "/mcp", "chat"),  # stateless MCP: no GET stream to hold a worker open

@@ -1,4 +1,5 @@
-"""In-app notifications from reminders and completions, and reminder webhooks through their outbox."""
+"""In-app notifications of what the user did not just do (reminders, spawned instances, failed webhooks),
+and reminder webhooks through their outbox."""
 
 from __future__ import annotations
 
@@ -8,16 +9,17 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from doable.adapters import webhooks
-from doable.adapters.repositories import AuditLog
+from doable.adapters.repositories import AuditLog, Notifications, UserRepository
 from doable.adapters.unit_of_work import UnitOfWork
 from doable.adapters.webhook_outbox import WebhookDeliveries
 from doable.domain.errors import NotFound
 from doable.domain.events import Event, EventType
-from doable.domain.model import format_time, new_id, parse_time, utcnow
+from doable.domain.model import NotificationKind, format_time, new_id, parse_time, utcnow
 from doable.domain.recurrence import load_zone
 
 log = logging.getLogger(__name__)
@@ -31,37 +33,56 @@ WEBHOOK_SWEEP_AFTER = timedelta(seconds=30)
 
 
 def concerns(event: Event) -> bool:
-    return event.type in (EventType.REMINDER_DUE, EventType.TASK_COMPLETED)
+    """A fired reminder, or a series' next instance; the user's own edits and completions are not news.
+
+    Whatever client or agent made a change did so with the user's own credentials, so it is the
+    user's own change too: open clients learn of it from the live channel, not from the inbox.
+    """
+    return event.type == EventType.REMINDER_DUE or _spawned(event)
+
+
+def _spawned(event: Event) -> bool:
+    # The full event's changes are a dict and the compact twin's a list of names: `in` reads both.
+    return event.type == EventType.TASK_CREATED and "spawned_from" in (event.data.get("changes") or ())
 
 
 def record(uow: UnitOfWork, event: Event) -> None:
-    """The notify effect: a reminder or a completion becomes one notification (unique per event)."""
-    task = event.data.get("task") or {}
-    user = None
-    if event.type == EventType.REMINDER_DUE:
-        user = uow.users.get(event.user_id)
-        when = _local(task.get("due_at"), user.timezone if user else "UTC")
-        kind, body = "reminder", f"Due {when}" if when else "Reminder"
-    elif event.type == EventType.TASK_COMPLETED:
-        kind, body = "completed", "Completed"
-    else:
+    """The notify effect: a reminder or a spawned instance becomes one notification (unique per event),
+    unless the user turned that kind off; a reminder's webhook is queued either way."""
+    if not concerns(event):
         return
-    uow.notifications.add(
-        {
-            "id": new_id(),
-            "user_id": event.user_id,
-            "kind": kind,
-            "task_id": event.subject,
-            "title": str(task.get("title", ""))[:200],
-            "body": body,
-            "event_id": event.id,
-            "created_at": utcnow(),
-            "read_at": None,
-        }
-    )
-    if user is not None and user.webhook_url:
-        # Queued in the same transaction: if the process dies before the POST, the sweep still has it.
-        uow.webhooks.add(_webhook_delivery(event, user.webhook_url))
+    task = event.data.get("task") or {}
+    user = uow.users.get(event.user_id)
+    if user is None:
+        return
+    when = _local(task.get("due_at"), user.timezone)
+    if event.type == EventType.REMINDER_DUE:
+        kind, body = NotificationKind.REMINDER, f"Due {when}" if when else "Reminder"
+        if user.webhook_url:
+            # Queued in the same transaction: if the process dies before the POST, the sweep still has it.
+            uow.webhooks.add(_webhook_delivery(event, user.webhook_url))
+    else:
+        kind, body = NotificationKind.SPAWNED, f"Next one due {when}" if when else "Next one added"
+    if user.wants(kind):
+        uow.notifications.add(
+            _notification(event.user_id, kind, event.subject, task.get("title"), body, event.id)
+        )
+
+
+def _notification(
+    user_id: str, kind: NotificationKind, task_id: str, title: Any, body: str, event_id: str
+) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "user_id": user_id,
+        "kind": kind.value,
+        "task_id": task_id,
+        "title": str(title or "")[:200],
+        "body": body,
+        "event_id": event_id,
+        "created_at": utcnow(),
+        "read_at": None,
+    }
 
 
 def _webhook_delivery(event: Event, url: str) -> dict[str, Any]:
@@ -104,6 +125,14 @@ def mark_read(uow: UnitOfWork, user_id: str, notification_id: str) -> dict[str, 
             raise NotFound(f"no notification {notification_id!r} among yours")
         uow.commit()
     return _public(row)
+
+
+def mark_all_read(uow: UnitOfWork, user_id: str) -> dict[str, Any]:
+    """Marks every unread notification of the user read; says how many that was."""
+    with uow:
+        count = uow.notifications.mark_all_read(user_id, utcnow())
+        uow.commit()
+    return {"marked": count, "unread": 0}
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
@@ -209,6 +238,7 @@ def _deliver(
         WebhookDeliveries(connection).finish(
             row["id"], delivered=False, attempts=attempts, when=now, error=error
         )
+        _notify_failure(connection, row, attempts, error)
         AuditLog(connection).append(
             {
                 "event_id": f"webhook:{row['event_id']}",
@@ -223,3 +253,26 @@ def _deliver(
             }
         )
     return False
+
+
+def _notify_failure(connection: Connection, row: dict[str, Any], attempts: int, error: str) -> None:
+    """A reminder that never reached the webhook is news: the user is relying on it arriving."""
+    user = UserRepository(connection).get(row["user_id"])
+    if user is None or not user.wants(NotificationKind.WEBHOOK_FAILED):
+        return
+    title = (json.loads(row["payload"]).get("task") or {}).get("title")
+    host = urlsplit(row["url"]).hostname or row["url"]
+    tries = "try" if attempts == 1 else "tries"
+    body = (
+        f"The reminder webhook to {host} failed after {attempts} {tries} ({error}); check the URL in settings"
+    )
+    Notifications(connection).add(
+        _notification(
+            row["user_id"],
+            NotificationKind.WEBHOOK_FAILED,
+            row["task_id"],
+            title,
+            body,
+            f"webhook:{row['event_id']}",
+        )
+    )

@@ -24,7 +24,7 @@ from doable.domain.errors import (
     ValidationFailed,
     invalid,
 )
-from doable.domain.model import User, new_id, utcnow
+from doable.domain.model import NotificationKind, User, new_id, notify_preferences, utcnow
 from doable.domain.recurrence import validate_timezone
 from doable.services import throttle
 
@@ -140,7 +140,12 @@ def current_user(uow: UnitOfWork, identity: Identity, now: datetime | None = Non
 def update_profile(
     uow: UnitOfWork, user_id: str, data: Mapping[str, Any], allow_private_webhooks: bool = False
 ) -> User:
-    clean = _validate(data, required=(), allowed=("name", "timezone", "webhook_url"))
+    clean = _validate(
+        {name: value for name, value in data.items() if name != "notify"},
+        required=(),
+        allowed=("name", "timezone", "webhook_url", "notify"),
+    )
+    notify = _notify(data["notify"]) if "notify" in data else None
     try:
         if clean.get("webhook_url"):
             webhooks.check_target(clean["webhook_url"], allow_private=allow_private_webhooks)
@@ -154,9 +159,30 @@ def update_profile(
             raise NotFound("your account no longer exists")
         for name, value in clean.items():
             setattr(user, name, value)
+        if notify is not None:
+            user.notify = {**notify_preferences(user.notify), **notify}
         uow.users.save(user)
         uow.commit()
     return user
+
+
+def _notify(value: Any) -> dict[str, bool]:
+    """The kinds to change, each to true or false; kinds left out keep their setting."""
+    kinds = [kind.value for kind in NotificationKind]
+    if not isinstance(value, dict):
+        raise invalid("notify", "type", f'must be an object such as {{"{kinds[0]}": false}}')
+    errors = [
+        FieldError(f"notify.{name}", "unknown_field", f"unknown kind; the kinds are {', '.join(kinds)}")
+        for name in sorted(set(value) - set(kinds))
+    ]
+    errors += [
+        FieldError(f"notify.{name}", "type", "must be true or false")
+        for name in kinds
+        if name in value and not isinstance(value[name], bool)
+    ]
+    if errors:
+        raise ValidationFailed(errors)
+    return dict(value)
 
 
 def _validate(
