@@ -138,24 +138,6 @@ def test_search_filter_and_sort(page: Page, user: User) -> None:
     expect(page.get_by_role("heading", name="No tasks match")).to_be_visible()
 
 
-def test_complete_a_task_and_see_the_completed_notification(page: Page, user: User) -> None:
-    user.new_task(title="Water the plants", tags=["home"], due_at=at(hours=2), recurrence="weekly")
-    page.goto("/")
-    row = page.locator(".task", has_text="Water the plants")
-    expect(row.locator(".badge-soon")).to_have_text("Due soon")
-
-    page.get_by_role("checkbox", name="Complete “Water the plants”").check()
-    expect(page.get_by_role("status").filter(has_text="Completed “Water the plants”")).to_be_visible()
-
-    bell = page.get_by_role("button", name="Notifications, 1 unread")
-    expect(bell).to_be_visible(timeout=15_000)
-    bell.click()
-    panel = page.get_by_role("region", name="Notifications")
-    expect(panel).to_contain_text("Water the plants")
-    panel.get_by_role("button", name="Mark read: “Water the plants”").click()
-    expect(page.get_by_role("button", name="Notifications, 0 unread")).to_be_visible()
-
-
 def test_deleting_a_recurring_task_asks_about_the_series(page: Page, user: User) -> None:
     task = user.new_task(title="Stand-up notes", due_at=at(hours=3), recurrence="daily")
     user.new_task(title="Keep me")

@@ -7,7 +7,8 @@ import { relative } from "../time.js";
 import { toast } from "../toast.js";
 
 const POLL_MS = 5000;
-const KIND_ICONS = { reminder: "alarm", completed: "check" };
+const KIND_ICONS = { reminder: "alarm", spawned: "repeat", webhook_failed: "close", completed: "check" };
+const KIND_LABELS = { reminder: "Reminder", spawned: "Next up", webhook_failed: "Webhook failed", completed: "Done" };
 
 export function notificationBell(signal) {
   let unread = [];
@@ -45,7 +46,7 @@ export function notificationBell(signal) {
     }
     const fresh = seen ? unread.filter((n) => !seen.has(n.id)) : [];
     seen = new Set([...(seen ?? []), ...unread.map((n) => n.id)]);
-    fresh.slice(0, 3).forEach((n) => toast(`${n.kind === "reminder" ? "Reminder" : "Done"}: ${n.title}`));
+    fresh.slice(0, 3).forEach((n) => toast(`${KIND_LABELS[n.kind] ?? "Notification"}: ${n.title}`));
     renderBadge();
     if (!panel.hidden) renderList();
   }
@@ -54,7 +55,7 @@ export function notificationBell(signal) {
     try {
       const items = (await api("/notifications")).items ?? [];
       replace(list, items.length === 0
-        ? h("p", { class: "empty-small muted" }, "No notifications yet. Reminders and completed tasks show up here.")
+        ? h("p", { class: "empty-small muted" }, "No notifications yet. Reminders, the next instance of a repeating task and failed webhooks show up here.")
         : h("ul", {}, items.slice(0, 50).map(itemView)));
     } catch (error) {
       replace(list, h("p", { class: "empty-small", role: "alert" },
@@ -83,8 +84,14 @@ export function notificationBell(signal) {
     await renderList();
   }
 
-  function markAllRead() {
-    return markRead(unread);
+  async function markAllRead() {
+    try {
+      await api("/notifications/read-all", { method: "POST" });
+    } catch (error) {
+      toast(error.message, { kind: "error" });
+    }
+    await poll();
+    await renderList();
   }
 
   function setOpen(open) {

@@ -1,6 +1,7 @@
 // Settings: name, the time zone every time is shown in, and the webhook that receives reminders.
 import { api } from "../api.js";
 import { h } from "../dom.js";
+import { notificationSettingsSection } from "./notification-settings.js";
 import { clearErrors, field, showErrors } from "../forms.js";
 import { icon } from "../icons.js";
 import { setUser, user } from "../session.js";
@@ -47,6 +48,7 @@ export function settingsView(signOut) {
     h("a", { href: "/", class: "back-link" }, icon("back", 16), "All tasks"),
     h("h1", {}, "Settings"),
     h("section", { class: "card", "aria-labelledby": "profile-title" }, h("h2", { id: "profile-title" }, "Profile"), form),
+    notificationSettingsSection(),
     h("section", { class: "card", "aria-labelledby": "account-title" },
       h("h2", { id: "account-title" }, "Account"),
       h("p", {}, "Signed in as ", h("strong", {}, me.email)),
