@@ -1,11 +1,11 @@
-"""auth: registration, sign-in (JWT) and the signed-in user's profile."""
+"""auth: registration, sign-in (JWT), the signed-in user's profile and their personal access tokens."""
 
 from flask import Response
 
 from doable.adapters.tokens import Identity
 from doable.http.function import HttpFunction, Request
 from doable.http.problem import json_response
-from doable.services import throttle, users
+from doable.services import access_tokens, throttle, users
 
 function = HttpFunction("auth")
 # The gateway sets this to the one address it saw the caller at, and never passes on a caller's own;
@@ -49,6 +49,22 @@ def update_me(request: Request) -> Response:
     allow_private = request.app.settings.allow_private_webhooks
     user = users.update_profile(request.app.uow(), request.user_id, request.json(), allow_private)
     return json_response(user.to_dict())
+
+
+@function.get("/tokens")
+def list_tokens(request: Request) -> Response:
+    return json_response(access_tokens.listing(request.app.uow(), request.user_id))
+
+
+@function.post("/tokens", scoped=True)  # no access token may create one, read-only or not
+def create_token(request: Request) -> Response:
+    return json_response(access_tokens.create(request.app.uow(), request.identity, request.json()), 201)
+
+
+@function.delete("/tokens/{token_id}")
+def revoke_token(request: Request) -> Response:
+    access_tokens.revoke(request.app.uow(), request.user_id, request.params["token_id"])
+    return Response(status=204)
 
 
 handler = function.handler

@@ -30,7 +30,9 @@ def conversation(request: Request) -> Response:
     return json_response(found.to_public())
 
 
-@function.post("/mcp")  # stateless JSON-RPC: no GET stream, no session to DELETE
+# Stateless JSON-RPC: no GET stream, no session to DELETE. Scoped: a read-only access token may
+# list tools and call the reading ones; the tools that write refuse it themselves.
+@function.post("/mcp", scoped=True)
 def agent_tools(request: Request) -> Response:
     return mcp.handle(request)
 

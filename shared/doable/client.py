@@ -1,7 +1,9 @@
 """`doable tasks …`: the terminal client for a Doable server, with a stored token and readable tables.
 
 `login` signs in (or, with --register, signs up) against a chosen server and keeps the server and the
-token in ~/.config/doable/credentials.json, readable by the owner only. Every other command talks to
+token in ~/.config/doable/credentials.json, readable by the owner only; `login --token dpat_…` keeps a
+personal access token instead, and $DOABLE_TOKEN (with $DOABLE_SERVER) overrides the stored one for
+one command, for scripts. `token create|list|revoke` manage those tokens. Every other command talks to
 the public HTTP API with that token, so the terminal has the same filters, sorts and rules as the
 web app. Times are typed and shown on the user's own clock (their profile's time zone); --due also
 reads "tomorrow 9am" or "friday 3pm" with the chat assistant's parser. A failed request prints the
@@ -191,6 +193,8 @@ class Io:
 
 
 def _login(args: argparse.Namespace, io: Io) -> int:
+    if args.token:
+        return _login_with_token(args, io)
     server = Server(args.server)
     email = args.email or input("email: ").strip()
     password = args.password or os.environ.get("DOABLE_PASSWORD") or io.password("password: ")
@@ -205,6 +209,21 @@ def _login(args: argparse.Namespace, io: Io) -> int:
     verb = "Signed up" if args.register else "Signed in"
     print(
         f"{verb} to {server.base_url} as {user['email']} (times in {user['timezone']}); token in {path}",
+        file=io.out,
+    )
+    return 0
+
+
+def _login_with_token(args: argparse.Namespace, io: Io) -> int:
+    """Keeps a personal access token after checking, with GET /me, that the server accepts it."""
+    if args.register or args.password or args.email:
+        raise ClientError("--token signs in by itself; leave out --register, --email and --password")
+    server = Server(args.server, args.token)
+    user = server.request("GET", "/me")
+    path = Credentials(server.base_url, args.token, user["email"]).save()
+    print(
+        f"Using an access token on {server.base_url} as {user['email']} (times in {user['timezone']}); "
+        f"token in {path}",
         file=io.out,
     )
     return 0
@@ -324,8 +343,73 @@ def _show(io: Io, server: Server, verb: str, task: dict[str, Any]) -> int:
 
 
 def _server() -> Server:
-    credentials = Credentials.load()
-    return Server(credentials.server, credentials.token)
+    """The server and token to use: $DOABLE_TOKEN (and $DOABLE_SERVER) if set, else the stored ones."""
+    token = os.environ.get("DOABLE_TOKEN", "").strip()
+    server = os.environ.get("DOABLE_SERVER", "").strip()
+    if token and server:
+        return Server(server, token)
+    credentials = Credentials.load() if not token else _stored_or_none()
+    if credentials is None:
+        raise ClientError("$DOABLE_TOKEN is set but no server is known; set $DOABLE_SERVER too")
+    return Server(server or credentials.server, token or credentials.token)
+
+
+def _stored_or_none() -> Credentials | None:
+    try:
+        return Credentials.load()
+    except ClientError:
+        return None
+
+
+# --- personal access tokens -----------------------------------------------------------------------
+
+
+def _token_create(args: argparse.Namespace, io: Io) -> int:
+    server = _server()
+    body = {"name": " ".join(args.name), "scope": args.scope, "expires_in_days": args.days}
+    made = server.request("POST", "/tokens", json=body)
+    print(
+        f"Created {made['scope']} token {made['id'][:SHORT_ID]} \u201c{made['name']}\u201d, "
+        f"expires {show_time(made['expires_at'], server.zone)}. Copy it now, it is not shown again:",
+        file=io.out,
+    )
+    print(made["token"], file=io.out)
+    return 0
+
+
+def _token_list(_: argparse.Namespace, io: Io) -> int:
+    server = _server()
+    items = server.request("GET", "/tokens")["items"]
+    if not items:
+        print("No access tokens; create one with `doable tasks token create NAME`.", file=io.out)
+        return 0
+    rows = [("ID", "NAME", "SCOPE", "EXPIRES", "LAST USED")]
+    for item in items:
+        expires = show_time(item["expires_at"], server.zone)
+        if parse_time(item["expires_at"]) <= datetime.now(server.zone):
+            expires += " (expired)"
+        last = show_time(item["last_used_at"], server.zone) or "never"
+        rows.append((item["id"][:SHORT_ID], item["name"], item["scope"], expires, last))
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip(), file=io.out)
+    return 0
+
+
+def _token_revoke(args: argparse.Namespace, io: Io) -> int:
+    server = _server()
+    given = args.id.strip().lower()
+    matches = [item for item in server.request("GET", "/tokens")["items"] if item["id"].startswith(given)]
+    if len(given) < 4 or not matches:
+        raise ClientError(f"no access token with an id starting {given!r}; see `doable tasks token list`")
+    if len(matches) > 1:
+        raise ClientError(f"{given!r} is the start of {len(matches)} token ids; give more characters")
+    server.request("DELETE", f"/tokens/{matches[0]['id']}")
+    print(
+        f"Revoked {matches[0]['id'][:SHORT_ID]} \u201c{matches[0]['name']}\u201d; it stops working now",
+        file=io.out,
+    )
+    return 0
 
 
 def _resolve(server: Server, given: str) -> str:
@@ -368,6 +452,7 @@ def parser() -> argparse.ArgumentParser:
     login.add_argument("--register", action="store_true", help="create the account first")
     login.add_argument("--name", help="with --register")
     login.add_argument("--timezone", help="with --register, an IANA name such as Europe/Paris")
+    login.add_argument("--token", help="a personal access token (dpat_…) to use instead of a password")
     login.set_defaults(run=_login)
 
     commands.add_parser("logout", help="forget the stored token").set_defaults(run=_logout)
@@ -423,6 +508,18 @@ def parser() -> argparse.ArgumentParser:
     edit.add_argument("--no-remind", action="store_true")
     edit.add_argument("--if-version", type=int, help="refuse if the task changed since this version")
     edit.set_defaults(run=_edit)
+
+    token = commands.add_parser("token", help="personal access tokens for agents and scripts")
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token_commands.add_parser("create", help="create a token (needs a password sign-in)")
+    create.add_argument("name", nargs="+", help="what it is for, e.g. Claude Desktop")
+    create.add_argument("--scope", choices=("read", "write"), default="read", help="default read")
+    create.add_argument("--days", type=int, default=30, help="days until it expires, 1 to 365; default 30")
+    create.set_defaults(run=_token_create)
+    token_commands.add_parser("list", help="your tokens").set_defaults(run=_token_list)
+    revoke = token_commands.add_parser("revoke", help="revoke a token; it stops working at once")
+    revoke.add_argument("id", help="the ID column of `token list`")
+    revoke.set_defaults(run=_token_revoke)
     return root
 
 

@@ -230,6 +230,24 @@ sign_in_attempts = Table(
 )
 
 
+# Personal access tokens for agents and scripts (doable.services.access_tokens): the token itself is
+# shown once and only its SHA-256 digest is kept; a revoked row stays so its use can be told apart.
+access_tokens = Table(
+    "access_tokens",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("scope", String(5), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+    Index("access_tokens_user", "user_id", "created_at"),
+)
+
+
 def make_engine(url: str, **options: Any) -> Engine:
     """One engine per process; SQLite gets WAL and foreign keys so it behaves like the real thing."""
     if url.startswith("postgresql://"):

@@ -21,6 +21,12 @@ class Identity:
     external: bool = False
     email: str | None = None
     name: str | None = None
+    scope: str = "write"  # a sign-in session may do anything; a personal access token may be "read"
+    token_id: str | None = None  # set when a personal access token, not a sign-in, speaks
+
+    @property
+    def read_only(self) -> bool:
+        return self.scope == "read"
 
 
 class TokenService:

@@ -7,6 +7,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 
+from doable.adapters.access_tokens import AccessTokens
 from doable.adapters.repositories import (
     AuditLog,
     ConsumerLedger,
@@ -33,6 +34,7 @@ class UnitOfWork:
     schedules: Schedules
     webhooks: WebhookDeliveries
     attempts: SignInAttempts
+    access_tokens: AccessTokens
 
     def __init__(self, engine: Engine, after_commit: AfterCommit | None = None) -> None:
         self.engine = engine
@@ -53,6 +55,7 @@ class UnitOfWork:
         self.schedules = Schedules(self._connection)
         self.webhooks = WebhookDeliveries(self._connection)
         self.attempts = SignInAttempts(self._connection)
+        self.access_tokens = AccessTokens(self._connection)
         return self
 
     def __exit__(

@@ -6,12 +6,13 @@ session to pin to one replica, no SSE stream to hold open), which is what Dapr s
 and scale-to-zero need. The SDK's server is ASGI; `AsgiHost` runs it inside the WSGI function (see
 asgi_host.py), so it answers the same way embedded and on the stack through the gateway.
 
-Authentication is Doable's own: the function's route checks the bearer token before the request
-reaches the SDK (a missing or bad token gets the usual 401 problem), and each tool verifies the same
-token again from the request headers to learn whose tasks it acts on. Nothing but the verified token
-decides the user, so no header an agent could set names someone else. Tools call the task services,
-so they enforce exactly the API's rules and emit the same events; a rule broken becomes a tool
-error whose text is the API's problem detail.
+Authentication is Doable's own: the function's route checks the bearer token (a sign-in JWT or a
+personal access token) before the request reaches the SDK (a missing or bad token gets the usual
+401 problem), and each tool verifies the same token again from the request headers to learn whose
+tasks it acts on; a read-only access token may call list_tasks and no tool that writes. Nothing but
+the verified token decides the user, so no header an agent could set names someone else. Tools
+call the task services, so they enforce exactly the API's rules and emit the same events; a rule
+broken becomes a tool error whose text is the API's problem detail.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from doable.http.body import read_body
 from doable.http.function import Request
 from doable.http.json_body import check_depth
 from doable.http.problem import problem
-from doable.services import tasks
+from doable.services import access_tokens, tasks
 
 PATH = "/mcp"
 INSTRUCTIONS = (
@@ -140,7 +141,7 @@ def list_tasks(
     params |= {name: [value] for name, value in optional.items() if value is not None}
     if overdue:
         params["overdue"] = ["true"]
-    with _acting_for(ctx) as (app, caller):
+    with _acting_for(ctx, writes=False) as (app, caller):
         page = tasks.search_tasks(app.uow(), caller, parse_task_query(params))
         return {
             "items": [_out(task) for task in page.items],
@@ -213,15 +214,20 @@ def _out(task: Task) -> TaskOut:
 
 
 @contextmanager
-def _acting_for(ctx: Context) -> Iterator[tuple[Any, Caller]]:
-    """The container and the verified caller; a domain error becomes a tool error the agent can read."""
+def _acting_for(ctx: Context, *, writes: bool = True) -> Iterator[tuple[Any, Caller]]:
+    """The container and the verified caller; a domain error becomes a tool error the agent can read.
+
+    A read-only personal access token reaches the tools (listing them is reading), and each tool that
+    writes refuses it here."""
     headers = ctx.headers or {}
     scheme, _, token = str(headers.get("authorization", "")).partition(" ")
     app = container()
     try:
         if scheme.lower() != "bearer" or not token.strip():
             raise ToolError("send 'Authorization: Bearer <token>'; get a token from /api/auth/login")
-        identity = app.tokens.verify(token.strip())
+        identity = access_tokens.identify(app.uow(), app.tokens, token.strip())
+        if writes and identity.read_only:
+            raise ToolError(access_tokens.READ_ONLY)
         caller = Caller(
             user_id=identity.user_id,
             correlation_id=str(headers.get("x-correlation-id") or new_id()),

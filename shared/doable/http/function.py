@@ -19,6 +19,7 @@ from flask import Response
 from opentelemetry.trace import SpanKind
 from werkzeug.exceptions import HTTPException
 
+from doable.adapters.tokens import Identity
 from doable.bootstrap import Container, container
 from doable.domain.errors import DomainError, Unauthorized
 from doable.domain.events import Context
@@ -36,6 +37,7 @@ from doable.observability import (
     serve_metrics,
     span,
 )
+from doable.services import access_tokens
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("doable.access")  # one line per request, with trace and correlation ids
@@ -47,11 +49,19 @@ _OUR_FAULT = "something went wrong on our side; try again, and quote the correla
 class Request:
     """What a route handler sees: the raw request, path parameters, the caller and the container."""
 
-    def __init__(self, raw: flask.Request, params: dict[str, str], ctx: Context, app: Container) -> None:
+    def __init__(
+        self,
+        raw: flask.Request,
+        params: dict[str, str],
+        ctx: Context,
+        app: Container,
+        identity: Identity | None = None,
+    ) -> None:
         self.raw = raw
         self.params = params
         self.ctx = ctx
         self.app = app
+        self.identity = identity or Identity(ctx.user_id)  # the verified caller; anonymous on open routes
 
     @property
     def user_id(self) -> str:
@@ -94,6 +104,7 @@ class Route:
     template: str
     handler: RouteHandler
     auth: bool
+    scoped: bool  # the handler itself tells a read-only token's reads from its writes (MCP: per tool)
 
 
 class HttpFunction:
@@ -110,7 +121,7 @@ class HttpFunction:
         self.handler = handler
 
     def route(
-        self, method: str, template: str, *, auth: bool = True
+        self, method: str, template: str, *, auth: bool = True, scoped: bool = False
     ) -> Callable[[RouteHandler], RouteHandler]:
         # {name} matches one path segment, {name*} the rest of the path.
         regex = re.sub(r"\{(\w+)\*\}", r"(?P<\1>.*)", template)
@@ -118,7 +129,7 @@ class HttpFunction:
         pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", regex) + "/?$", re.DOTALL)
 
         def register(handler: RouteHandler) -> RouteHandler:
-            self.routes.append(Route(method, pattern, template, handler, auth))
+            self.routes.append(Route(method, pattern, template, handler, auth, scoped))
             return handler
 
         return register
@@ -126,8 +137,10 @@ class HttpFunction:
     def get(self, template: str, *, auth: bool = True) -> Callable[[RouteHandler], RouteHandler]:
         return self.route("GET", template, auth=auth)
 
-    def post(self, template: str, *, auth: bool = True) -> Callable[[RouteHandler], RouteHandler]:
-        return self.route("POST", template, auth=auth)
+    def post(
+        self, template: str, *, auth: bool = True, scoped: bool = False
+    ) -> Callable[[RouteHandler], RouteHandler]:
+        return self.route("POST", template, auth=auth, scoped=scoped)
 
     def patch(self, template: str, *, auth: bool = True) -> Callable[[RouteHandler], RouteHandler]:
         return self.route("PATCH", template, auth=auth)
@@ -196,10 +209,15 @@ class HttpFunction:
                 allowed.append(route.method)
                 continue
             try:
-                user_id = self._authenticate(raw, app) if route.auth else ""
+                identity = self._authenticate(raw, app) if route.auth else Identity("")
+                if identity.read_only and raw.method != "GET" and not route.scoped:
+                    raise DomainError(access_tokens.READ_ONLY, 403, "Forbidden")
                 _check_ids(match.groupdict())
-                ctx = Context(user_id=user_id, correlation_id=correlation_id, traceparent=traceparent)
-                return route.handler(Request(raw, match.groupdict(), ctx, app)), route.template
+                ctx = Context(
+                    user_id=identity.user_id, correlation_id=correlation_id, traceparent=traceparent
+                )
+                request = Request(raw, match.groupdict(), ctx, app, identity)
+                return route.handler(request), route.template
             except DomainError as error:
                 return from_error(error, correlation_id=correlation_id), route.template
             except Exception as error:
@@ -217,18 +235,21 @@ class HttpFunction:
             return response, "unmatched"
         return problem(404, f"no such endpoint: {raw.method} {raw.path}"), "unmatched"
 
-    def _authenticate(self, raw: flask.Request, app: Container) -> str:
+    def _authenticate(self, raw: flask.Request, app: Container) -> Identity:
         header = raw.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("send 'Authorization: Bearer <token>'; get a token from /api/auth/login")
-        identity = app.tokens.verify(token.strip())
+            raise Unauthorized(
+                "send 'Authorization: Bearer <token>'; get a token from /api/auth/login "
+                "or create an access token in settings"
+            )
+        identity = access_tokens.identify(app.uow(), app.tokens, token.strip())
         from doable.services.users import current_user
 
         # A valid signature is not enough: the account may have been deleted since the token was
         # issued, and its writes would then land on no user (or fail on the foreign key as a 500).
         current_user(app.uow(), identity)
-        return identity.user_id
+        return identity
 
     def _probe(self, path: str, metrics_here: bool) -> Response | None:
         if path == "/healthz":

@@ -18,6 +18,7 @@ from doable.domain.model import (
 )
 from doable.domain.query import CURSOR_MAX, LIMIT_DEFAULT, LIMIT_MAX, SORTS, STATUSES
 from doable.domain.recurrence import Recurrence
+from doable.services import access_tokens
 from doable.services.chat import MESSAGE_MAX
 from doable.services.users import PASSWORD_MAX, PASSWORD_MIN
 
@@ -68,7 +69,7 @@ def _problems(*statuses: int) -> dict[str, Any]:
     titles = {
         400: "Malformed JSON",
         401: "Missing or invalid token",
-        403: "Sign-up is closed, or closed to this email's domain",
+        403: "Sign-up closed (to this domain), a read-only access token, or a token creating tokens",
         404: "Not found (or another user's)",
         409: "Conflict",
         412: "Stale If-Match version",
@@ -244,6 +245,69 @@ def document() -> dict[str, Any]:
                     ),
                     "responses": {"200": _json(_ref("User")), **_problems(*WRITE_ERRORS)},
                 },
+            },
+            "/tokens": {
+                "get": {
+                    "operationId": "listAccessTokens",
+                    "description": "your personal access tokens that were not revoked, newest first",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["items"],
+                                "properties": {"items": {"type": "array", "items": _ref("AccessToken")}},
+                            }
+                        ),
+                        **_problems(401),
+                    },
+                },
+                "post": {
+                    "operationId": "createAccessToken",
+                    "description": (
+                        "a personal access token for an agent or script, shown once; only a sign-in "
+                        "session may create one (an access token gets 403)"
+                    ),
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["name"],
+                            "properties": {
+                                "name": {
+                                    "type": "string",
+                                    "minLength": 1,
+                                    "maxLength": access_tokens.NAME_MAX,
+                                    "pattern": NOT_BLANK,
+                                },
+                                "scope": {
+                                    "enum": list(access_tokens.SCOPES),
+                                    "default": "read",
+                                    "description": "read: GET routes and the list_tasks MCP tool only",
+                                },
+                                "expires_in_days": {
+                                    "type": "integer",
+                                    "minimum": 1,
+                                    "maximum": access_tokens.EXPIRY_DAYS_MAX,
+                                    "default": access_tokens.EXPIRY_DAYS_DEFAULT,
+                                },
+                            },
+                        }
+                    ),
+                    "responses": {
+                        "201": _json(_ref("NewAccessToken"), "Created; `token` is never shown again"),
+                        **_problems(*WRITE_ERRORS, 403, 409),
+                    },
+                },
+            },
+            "/tokens/{token_id}": {
+                "delete": {
+                    "operationId": "revokeAccessToken",
+                    "parameters": [_path_id("token_id")],
+                    "responses": {
+                        "204": {"description": "Revoked: the token stops working at once"},
+                        **_problems(*ID_ERRORS, 403),
+                    },
+                }
             },
             "/tasks": {
                 "post": {
@@ -488,7 +552,16 @@ def document() -> dict[str, Any]:
             },
         },
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": (
+                        "a sign-in token (JWT) or a personal access token (dpat_...); a read-only "
+                        "access token gets 403 on everything but GET and the reading MCP tools"
+                    ),
+                }
+            },
             "schemas": {
                 "Task": {
                     "type": "object",
@@ -531,6 +604,23 @@ def document() -> dict[str, Any]:
                         "notify": NOTIFY,
                         "created_at": TIME,
                     },
+                },
+                "AccessToken": {
+                    "type": "object",
+                    "required": list(ACCESS_TOKEN_FIELDS),
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "scope": {"enum": list(access_tokens.SCOPES)},
+                        "created_at": TIME,
+                        "expires_at": TIME,
+                        "last_used_at": NULLABLE_TIME,
+                    },
+                },
+                "NewAccessToken": {
+                    "allOf": [_ref("AccessToken")],
+                    "required": ["token"],
+                    "properties": {"token": {"type": "string", "pattern": "^dpat_"}},
                 },
                 "Session": {
                     "type": "object",
@@ -611,3 +701,5 @@ TASK_FIELDS = (
     "completed_at",
     "version",
 )
+
+ACCESS_TOKEN_FIELDS = ("id", "name", "scope", "created_at", "expires_at", "last_used_at")

@@ -1,5 +1,6 @@
-// Settings: name, the time zone every time is shown in, and the webhook that receives reminders.
+// Settings: name, the time zone every time is shown in, the webhook that receives reminders, and access tokens.
 import { api } from "../api.js";
+import { accessTokensSection } from "./access-tokens.js";
 import { h } from "../dom.js";
 import { notificationSettingsSection } from "./notification-settings.js";
 import { clearErrors, field, showErrors } from "../forms.js";
@@ -49,6 +50,7 @@ export function settingsView(signOut) {
     h("h1", {}, "Settings"),
     h("section", { class: "card", "aria-labelledby": "profile-title" }, h("h2", { id: "profile-title" }, "Profile"), form),
     notificationSettingsSection(),
+    accessTokensSection(),
     h("section", { class: "card", "aria-labelledby": "account-title" },
       h("h2", { id: "account-title" }, "Account"),
       h("p", {}, "Signed in as ", h("strong", {}, me.email)),
