@@ -105,8 +105,9 @@ def _serve(args: argparse.Namespace) -> int:
     import flask
     import functions_framework
     from functions_framework._http import create_server
-    from werkzeug.exceptions import NotFound
+    from werkzeug.exceptions import HTTPException, NotFound
 
+    from doable.http.problem import from_http_exception
     from doable.observability import configure_logging
 
     name = args.function or os.environ.get("FUNCTION_TARGET")
@@ -123,6 +124,8 @@ def _serve(args: argparse.Namespace) -> int:
     # Werkzeug's router refuses a path its converter cannot take (a newline) with an HTML 404 of its
     # own; the function decides about every path instead, and answers with a problem.
     app.register_error_handler(NotFound, lambda _: run(flask.request.path))
+    # Anything else Flask refuses before the function runs (a Host header it cannot parse) is a problem too.
+    app.register_error_handler(HTTPException, from_http_exception)
     host = args.host or os.environ.get("HOST", "127.0.0.1")
     port = args.port or int(os.environ.get("PORT", "8080"))
     create_server(app, debug=False).run(host, port)

@@ -79,3 +79,39 @@ def test_methods_no_route_knows_are_a_405_problem(base_url: str, method: str) ->
     assert status == 405, body[:300]
     assert headers["content-type"] == "application/problem+json"
     assert headers["allow"] == "GET, POST"
+
+
+def test_a_host_header_flask_cannot_parse_is_a_problem(api: Api) -> None:
+    status, headers, body = raw_request(
+        str(api.base_url),
+        f"GET /api/me HTTP/1.1\r\nHost: {'a' * 5000}\r\nAuthorization: {api.headers['Authorization']}",
+    )
+    assert status == 400, body[:300]
+    assert headers["content-type"] == "application/problem+json", body[:300]
+
+
+@pytest.mark.parametrize("name", ["Authorization", "If-Match", "Mcp-Session-Id"])
+def test_a_header_outside_ascii_is_a_400_problem_not_a_500(api: Api, name: str) -> None:
+    task = api.new_task()
+    host = urlsplit(str(api.base_url)).netloc
+    auth = "" if name == "Authorization" else f"\r\nAuthorization: {api.headers['Authorization']}"
+    status, headers, body = raw_request(
+        str(api.base_url),
+        f"PATCH /api/tasks/{task['id']} HTTP/1.1\r\nHost: {host}{auth}\r\n{name}: \u00e9t\u00e9\r\n"
+        "Content-Type: application/json\r\nContent-Length: 17",
+        b'{"title": "new!"}',
+    )
+    assert status == 400, body[:300]
+    assert headers["content-type"] == "application/problem+json"
+    assert name.encode() in body
+    assert api.get(f"/api/tasks/{task['id']}").json()["title"] == "a task"
+
+
+def test_mcp_with_an_accept_of_only_an_event_stream_is_a_406_problem(api: Api) -> None:
+    response = api.post(
+        "/api/mcp",
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        headers={"Accept": "text/event-stream"},
+    )
+    assert response.status_code == 406, response.text
+    assert response.headers["content-type"] == "application/problem+json"

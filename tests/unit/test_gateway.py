@@ -196,3 +196,30 @@ def test_behind_trusted_proxies_the_nearest_untrusted_hop_is_the_client(
     headers = {"X-Forwarded-For": chain} if chain else {}
     _, invoker = send("POST", "/api/auth/login", headers=headers, remote=peer, trusted="10.0.0.0/8")
     assert invoker.calls[0][3]["X-Forwarded-For"] == client
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("Authorization", "Bearer \u00e9t\u00e9"), ("If-Match", '"1"\u00e9'), ("Mcp-Session-Id", "a\x7fb")],
+)
+def test_a_header_no_http_client_can_send_on_is_a_400_at_the_gateway(name: str, value: str) -> None:
+    # httpx encodes header values as ASCII: forwarding these was a UnicodeEncodeError, a 500.
+    response, invoker = send("POST", "/api/mcp", headers={name: value})
+    assert response.status_code == 400
+    assert name in response.get_data(as_text=True)
+    assert invoker.calls == []
+
+
+@pytest.mark.parametrize("accept", ["text/event-stream", "text/html", "application/json;q=0, text/*"])
+def test_a_request_that_accepts_no_json_is_a_406_at_the_gateway(accept: str) -> None:
+    # daprd dropped the reply to a request accepting only text/event-stream (a 503 on the stack).
+    response, invoker = send("POST", "/api/mcp", headers={"Accept": accept})
+    assert response.status_code == 406
+    assert response.mimetype == "application/problem+json"
+    assert invoker.calls == []
+
+
+@pytest.mark.parametrize("accept", ["application/json, text/event-stream", "*/*", "application/*", None])
+def test_functions_are_always_asked_for_json(accept: str | None) -> None:
+    _, invoker = send("POST", "/api/mcp", headers={"Accept": accept} if accept else {})
+    assert invoker.calls[0][3]["Accept"] == "application/json"

@@ -34,7 +34,6 @@ FORWARDED_REQUEST_HEADERS = (
     "Authorization",
     "Content-Type",
     "If-Match",
-    "Accept",
     "X-Correlation-ID",
     "traceparent",
 )
@@ -180,8 +179,19 @@ def forward(invoker: Invoker, raw: flask.Request, ctx: Context, settings: Settin
         if name is not None:
             return problem(404, f"no such {name.removesuffix('_id')}: {name} is not an id Doable issues")
         return problem(404, f"no such endpoint: {raw.method} {raw.path}; see /api/openapi.json")
+    if raw.headers.get("Accept", "").strip() and raw.accept_mimetypes.quality("application/json") <= 0:
+        # Every answer is JSON. daprd dropped the function's reply to a request that accepted only
+        # text/event-stream (a 503 "no response received from stream"): such requests stop here.
+        detail = f"the API answers only in JSON, not {raw.headers['Accept'][:100]!r}; accept application/json"
+        return problem(406, detail, "Not acceptable")
     read_body(raw, settings.max_body_bytes)  # refuse oversized bodies here, before they cross the network
     headers = {name: raw.headers[name] for name in FORWARDED_REQUEST_HEADERS if name in raw.headers}
+    for name, value in headers.items():
+        # The server decoded the header as Latin-1; an HTTP client (httpx to the sidecar) sends ASCII only.
+        if not (value.isascii() and value.isprintable()):
+            detail = f"the {name} header holds characters outside printable ASCII; send plain ASCII"
+            return problem(400, detail, "Bad header")
+    headers["Accept"] = "application/json"  # what every function answers, whatever else was accepted
     headers["X-Correlation-ID"] = ctx.correlation_id
     headers["traceparent"] = ctx.traceparent or ""
     headers["X-Forwarded-For"] = client_address(raw, settings.trusted_proxies)
