@@ -109,8 +109,10 @@ def problem_text(response: httpx.Response) -> str:
         return f"the server answered {response.status_code}: {response.text[:200] or 'no details'}"
     if not isinstance(body, dict):
         return f"the server answered {response.status_code}"
-    lines = [f"{body.get('title') or response.status_code}: {body.get('detail') or 'no details'}"]
-    lines += [f"  {error['field']}: {error['message']}" for error in body.get("errors") or []]
+    title, errors = body.get("title") or response.status_code, body.get("errors") or []
+    # A validation problem's detail repeats its field errors: those are listed instead, once each.
+    lines = [f"{title}:" if errors else f"{title}: {body.get('detail') or 'no details'}"]
+    lines += [f"  {error['field']}: {error['message']}" for error in errors]
     if response.status_code == 401:
         lines.append("  sign in again with `doable tasks login --server URL`")
     return "\n".join(lines)

@@ -50,9 +50,15 @@ def test_registration_input_is_validated_field_by_field(base_url: str) -> None:
             "/api/auth/register",
             json={"email": "not-an-email", "password": "short", "timezone": "Mars/Base", "x": 1},
         )
+        empty = client.post("/api/auth/register", json={"email": "", "password": ""})
     assert response.status_code == 422
     fields = {error["field"] for error in response.json()["errors"]}
     assert fields == {"email", "password", "timezone", "x"}
+    assert empty.status_code == 422
+    assert [(e["field"], e["rule"]) for e in empty.json()["errors"]] == [
+        ("email", "required"),
+        ("password", "required"),
+    ], "one error per empty field, not a second about its format"
 
 
 def test_profile_update_changes_time_zone_and_webhook(api: Api) -> None:
@@ -62,7 +68,9 @@ def test_profile_update_changes_time_zone_and_webhook(api: Api) -> None:
     assert response.status_code == 200
     assert response.json()["timezone"] == "America/New_York"
     assert api.get("/api/me").json()["webhook_url"] == "https://example.com/hook"
-    assert api.patch("/api/me", json={"webhook_url": "ftp://example.com"}).status_code == 422
+    spelled = api.patch("/api/me", json={"webhook_url": "ftp://example.com"})
+    assert spelled.status_code == 422
+    assert spelled.json()["errors"][0]["message"].endswith("or leave it empty"), "people do not type null"
     private = api.patch("/api/me", json={"webhook_url": "http://127.0.0.1:3500/v1.0/state"})
     assert private.status_code == 422, "a webhook must not reach into the machine's own network"
     assert private.json()["errors"][0]["rule"] == "public"

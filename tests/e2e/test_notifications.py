@@ -1,5 +1,5 @@
 """Notifications in a browser: your own completions are quiet, what you did not do is news, and the
-inbox empties with one click; each kind can be turned off in settings."""
+inbox empties with one click; each kind can be turned off in settings; reminder leads read as words."""
 
 from __future__ import annotations
 
@@ -69,3 +69,14 @@ def test_a_kind_switched_off_in_settings_stays_off(page: Page, user: User) -> No
         notifications.get_by_role("checkbox", name="Next instance of a repeating task")
     ).not_to_be_checked()
     expect(notifications.get_by_role("checkbox", name="Reminders")).to_be_checked()
+
+
+def test_reminder_leads_read_as_words_in_the_list_and_the_history(page: Page, user: User) -> None:
+    now = user.new_task(title="Take the pills", due_at=at(days=1, hour=9), reminder_minutes_before=0)
+    user.new_task(title="Pack the bags", due_at=at(days=2, hour=9), reminder_minutes_before=1440)
+    page.goto("/")
+    expect(page.locator(".task", has_text="Take the pills").locator(".meta-item")).to_have_text("at due time")
+    expect(page.locator(".task", has_text="Pack the bags").locator(".meta-item")).to_have_text("1 day before")
+    page.goto(f"/tasks/{now['id']}/history")
+    expect(page.locator(".timeline-item").first).to_contain_text("reminder at due time")
+    expect(page.locator(".timeline-item").first).not_to_contain_text("before")

@@ -195,14 +195,13 @@ def _validate(
     errors: list[FieldError] = []
     for name in sorted(set(data) - set(allowed)):
         errors.append(FieldError(name, "unknown_field", f"unknown field; allowed are {', '.join(allowed)}"))
-    for name in required:
-        if data.get(name) in (None, ""):
-            errors.append(FieldError(name, "required", f"{name} is required"))
+    missing = [name for name in required if data.get(name) in (None, "")]
+    errors += [FieldError(name, "required", f"{name} is required") for name in missing]
     clean: dict[str, Any] = {}
     for name in allowed:
         value = data.get(name)
-        if name not in data or (value is None and name != "webhook_url"):
-            continue
+        if name not in data or name in missing or (value is None and name != "webhook_url"):
+            continue  # a missing field gets one error, "required", not a second about its format
         if value is not None and not isinstance(value, str):
             errors.append(FieldError(name, "type", "must be a string"))
             continue
@@ -267,7 +266,10 @@ def _webhook(value: str | None, _: bool) -> tuple[str, str] | None:
         return None
     problem = webhooks.spelling_problem(value)
     if problem:
-        return "url", f"{problem}; use an http(s) URL such as https://example.com/hooks/doable, or null"
+        return (
+            "url",
+            f"{problem}; use an http(s) URL such as https://example.com/hooks/doable, or leave it empty",
+        )
     return None
 
 

@@ -93,10 +93,10 @@ export function dueState(task, now = Date.now()) {
   return left <= SOON_MS ? "soon" : null;
 }
 
-/** "1 day", "2 hours", "90 minutes": a reminder lead in words. */
-export function describeMinutes(minutes) {
+/** "1 day before", "2 hours before", "90 minutes before", "at due time": a reminder lead in words. */
+export function describeReminder(minutes) {
   if (minutes === 0) return "at due time";
   const [unit, size] = minutes % 1440 === 0 ? ["day", 1440] : minutes % 60 === 0 ? ["hour", 60] : ["minute", 1];
   const count = minutes / size;
-  return `${count} ${unit}${count === 1 ? "" : "s"}`;
+  return `${count} ${unit}${count === 1 ? "" : "s"} before`;
 }

@@ -1,7 +1,7 @@
 // One task in the list: a done checkbox, the title (opens the editor), when it is due, and its details and actions.
 import { h } from "../dom.js";
 import { icon } from "../icons.js";
-import { describeMinutes, dueState, formatDateTime, isNear, relative } from "../time.js";
+import { describeReminder, dueState, formatDateTime, isNear, relative } from "../time.js";
 import { removeTask, setDone } from "./actions.js";
 import { openEditor } from "./editor.js";
 
@@ -29,7 +29,7 @@ export function taskRow(task) {
       !state && !done && isNear(task.due_at) && h("span", { class: "muted" }, `· ${relative(task.due_at)}`)),
     task.recurrence !== "none" && h("span", { class: "meta-item" }, icon("repeat", 14), task.recurrence),
     task.reminder_minutes_before != null && h("span", { class: "meta-item", title: task.reminder_at ? `Reminder at ${formatDateTime(task.reminder_at)}` : null },
-      icon("alarm", 14), `${describeMinutes(task.reminder_minutes_before)} before`),
+      icon("alarm", 14), describeReminder(task.reminder_minutes_before)),
     task.tags.map((tag) => h("span", { class: "tag" }, `#${tag}`)),
     done && task.completed_at && h("span", { class: "muted" }, `Done ${relative(task.completed_at)}`),
   );

@@ -3,7 +3,7 @@ import { api } from "../api.js";
 import { h, replace } from "../dom.js";
 import { icon } from "../icons.js";
 import { user } from "../session.js";
-import { describeMinutes, formatDateTime, relative } from "../time.js";
+import { describeReminder, formatDateTime, relative } from "../time.js";
 
 const ACTIONS = {
   "task.created": ["Created", "plus"],
@@ -21,7 +21,7 @@ function show(name, value) {
   if (value == null || value === "" || (Array.isArray(value) && value.length === 0)) return "none";
   if (name === "due_at") return formatDateTime(value);
   if (name === "tags") return value.map((tag) => `#${tag}`).join(" ");
-  if (name === "reminder_minutes_before") return `${describeMinutes(value)} before`;
+  if (name === "reminder_minutes_before") return describeReminder(value);
   return String(value);
 }
 
@@ -31,7 +31,7 @@ function summary(task) {
     `${task.priority} priority`,
     task.due_at && `due ${formatDateTime(task.due_at)}`,
     task.recurrence !== "none" && task.recurrence,
-    task.reminder_minutes_before != null && `reminder ${describeMinutes(task.reminder_minutes_before)} before`,
+    task.reminder_minutes_before != null && `reminder ${describeReminder(task.reminder_minutes_before)}`,
     task.tags.length > 0 && task.tags.map((tag) => `#${tag}`).join(" "),
   ].filter(Boolean).join(" · ");
 }
