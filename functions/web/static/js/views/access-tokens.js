@@ -115,6 +115,6 @@ export function accessTokensSection() {
   load();
   return h("section", { class: "card", "aria-labelledby": "tokens-title" },
     h("h2", { id: "tokens-title" }, "Access tokens"),
-    h("p", { class: "hint" }, "For AI agents (MCP) and scripts, such as the terminal client with DOABLE_TOKEN. A read-only token can list and read your tasks; a read-and-write token can also change them."),
+    h("p", { class: "hint token-intro" }, "For AI agents (MCP) and scripts, such as the terminal client with DOABLE_TOKEN. A read-only token can list and read your tasks; a read-and-write token can also change them."),
     form, created, h("h3", {}, "Your tokens"), list);
 }
