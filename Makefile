@@ -36,6 +36,16 @@ test-unit: deps-python
 screenshots: deps  ## regenerate docs/screenshots from the browser tests
 	@DOABLE_SCREENSHOTS=1 $(VENV)/pytest tests/e2e/test_screenshots.py
 
+.PHONY: cluster-up cluster-down test-cluster
+cluster-up:      ## a real single-node Kubernetes from host processes (docs/cluster.md); builds what is missing
+	@bash scripts/cluster/up.sh
+
+cluster-down:    ## stop the cluster and undo everything cluster-up changed on the host
+	@bash scripts/cluster/down.sh
+
+test-cluster: deps-python  ## smoke tests on the running cluster: node, pod, Service, DNS
+	@$(VENV)/pytest -m cluster tests/cluster
+
 clean:
 	rm -rf .doable .pytest_cache .ruff_cache .hypothesis
 

@@ -37,7 +37,7 @@ PAUSE_IMAGE="dev.local/pause:catatonit"
 COREDNS_IMAGE="dev.local/coredns:$COREDNS_VERSION"
 
 # The kernel settings the kubelet (and up.sh itself) change; down.sh puts back what up.sh recorded.
-SYSCTLS=(kernel.panic kernel.panic_on_oops vm.overcommit_memory net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables)
+SYSCTLS=(kernel.panic kernel.panic_on_oops vm.overcommit_memory vm.panic_on_oom kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables)
 
 log() { printf '[cluster] %s\n' "$*"; }
 die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
