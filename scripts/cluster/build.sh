@@ -9,6 +9,7 @@
 # other people's test suites come first.
 set -euo pipefail
 
+# shellcheck source=scripts/cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 mkdir -p "$BIN" "$SRC"
 
@@ -18,7 +19,8 @@ GO=(nice -n 19 go)
 STAGING_VERSION="v0.${K8S_VERSION#v1.}"
 
 tidy() { # the Go module proxy lists every download; keep them in a log, show them only on failure
-  local log="$CLUSTER_CACHE/tidy-$(basename "$1").log"
+  local log
+  log="$CLUSTER_CACHE/tidy-$(basename "$1").log"
   (cd "$1" && "${GO[@]}" mod tidy) >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
 }
 step() { printf '[cluster-build] %s\n' "$*"; }

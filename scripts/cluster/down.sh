@@ -5,6 +5,7 @@
 # then the processes, then whatever a crash could have left: shims, mounts, the bridge, KUBE-* chains,
 # kubepods cgroups, and the sysctls recorded before the first up. Safe to run twice, or without an up.
 set -uo pipefail
+# shellcheck source=scripts/cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ $EUID -eq 0 ]] || die "cleaning up after the kubelet needs root: run as root"
@@ -128,7 +129,8 @@ fi
 # Directories the kubelet made outside its root, unless they were there before the first up.
 for d in /var/lib/kubelet /var/log/pods /var/log/containers /usr/libexec/kubernetes; do
   if [[ -e "$d" ]] && ! grep -qxF "$d" "$STATE/preexisting-dirs" 2>/dev/null; then
-    if [[ -n "$(findmnt -rn -o TARGET | grep "^$d")" ]]; then
+    mounted="$(findmnt -rn -o TARGET)"
+    if grep -q "^$d" <<<"$mounted"; then
       log "not removing $d: something is still mounted under it"
     else
       rm -rf "$d"

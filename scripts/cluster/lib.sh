@@ -1,7 +1,8 @@
 # Sourced by scripts/cluster/*.sh: the one place that names the cluster's paths, addresses and ports.
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # the variables are for the scripts that source this file
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-# shellcheck source=../versions.env
+# shellcheck source=scripts/versions.env
 source "$ROOT/scripts/versions.env"
 
 # The same cache root as the local stack (doable.stack.CACHE); tests/cluster reads these paths too.

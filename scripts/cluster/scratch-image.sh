@@ -6,6 +6,7 @@
 #   scratch-image.sh NAME:TAG BINARY [ENTRYPOINT ARG...]
 # Skips the build when containerd already has NAME:TAG.
 set -euo pipefail
+# shellcheck source=scripts/cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 (($# >= 2)) || die "usage: scratch-image.sh NAME:TAG BINARY [ARG...]"

@@ -5,6 +5,7 @@
 # Everything it starts or changes is recorded under $STATE so scripts/cluster/down.sh can undo it;
 # nothing is written into the checkout. Run it again at any time: running parts are left alone.
 set -euo pipefail
+# shellcheck source=scripts/cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ $EUID -eq 0 ]] || die "the kubelet and containerd need root: run as root"
@@ -54,7 +55,7 @@ ip link set "$BRIDGE" up
 # --- certificates -------------------------------------------------------------------------------
 PKI="$STATE/pki"
 cert() { # name CN O kind(server|client) [SANs]
-  local name="$1" cn="$2" org="$3" kind="$4" sans="${5:-}" subj="/CN=$2"
+  local name="$1" org="$3" kind="$4" sans="${5:-}" subj="/CN=$2"
   [[ -f "$PKI/$name.crt" ]] && return 0
   [[ -n "$org" ]] && subj="/O=$org$subj"
   openssl genrsa -out "$PKI/$name.key" 2048 2>/dev/null
