@@ -79,8 +79,8 @@ if ip link show "$BRIDGE" >/dev/null 2>&1; then
 fi
 
 # iptables: chains that existed before the first up are never touched. Of the rest, every KUBE-* chain
-# is the kubelet's or kube-proxy's; CNI-* names are shared with other CNI users (podman), so only empty
-# ones, or ones whose rules all name our network, go.
+# is the kubelet's or kube-proxy's; CNI-* names are shared with other CNI users (podman), so only those
+# that are empty or hold nothing but our network's rules and portmap's fixed mark rules go.
 clean_iptables() {
   local cmd="$1" table chain rule n=0
   command -v "$cmd" >/dev/null || return 0
@@ -93,7 +93,8 @@ clean_iptables() {
       elif [[ $chain == KUBE-* ]]; then
         doomed+=("$chain")
       elif [[ $chain == CNI-* ]]; then
-        foreign="$("$cmd" -t "$table" -S "$chain" 2>/dev/null | grep -v -e "^-N " -e 'doable-k8s')"
+        # portmap's shared chains hold only its fixed masquerade-mark rules (0x2000) once our pods are gone.
+        foreign="$("$cmd" -t "$table" -S "$chain" 2>/dev/null | grep -v -e "^-N " -e 'doable-k8s' -e '0x2000/0x2000')"
         [[ -z "$foreign" ]] && doomed+=("$chain")
       fi
     done < <("$cmd" -t "$table" -S 2>/dev/null | awk '$1 == "-N" {print $2}')

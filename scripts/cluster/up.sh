@@ -21,8 +21,10 @@ for p in "${PACKAGES[@]}"; do
 done
 if ((${#missing[@]})); then
   log "installing Debian packages: ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-    || die "apt-get install ${missing[*]} failed: run 'apt-get update' and retry"
+  # A fresh machine has no package lists yet: update once and retry before giving up.
+  apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }
+  apt_install || { apt-get update -qq >/dev/null && apt_install; } \
+    || die "apt-get install ${missing[*]} failed even after apt-get update: see the apt output above"
 else
   log "Debian packages present: ${PACKAGES[*]}"
 fi

@@ -27,6 +27,9 @@ BIN = CLUSTER_HOME / VERSIONS["K8S_VERSION"] / "bin"
 KUBECONFIG = CLUSTER_HOME / "state" / "kubeconfig" / "admin.kubeconfig"
 PROBE_SOURCE = REPO_ROOT / "tests" / "cluster" / "probe"
 PROBE_PORT = 8000
+# On the node's address only (the portmap plugin's DNAT); outside every port the local stack uses.
+HOST_PORT = 18888
+NODE_IP = "10.244.0.1"
 
 
 def kubectl(*args: str, stdin: str | None = None) -> str:
@@ -106,7 +109,7 @@ def probe(namespace: str, probe_image: str) -> dict[str, str]:
                                     "name": "probe",
                                     "image": probe_image,
                                     "imagePullPolicy": "Never",
-                                    "ports": [{"containerPort": PROBE_PORT}],
+                                    "ports": [{"containerPort": PROBE_PORT, "hostPort": HOST_PORT}],
                                     "readinessProbe": {"httpGet": {"path": "/", "port": PROBE_PORT}},
                                 }
                             ]
@@ -120,16 +123,28 @@ def probe(namespace: str, probe_image: str) -> dict[str, str]:
                 "metadata": {"name": "probe", "namespace": namespace},
                 "spec": {"selector": {"app": "probe"}, "ports": [{"port": 80, "targetPort": PROBE_PORT}]},
             },
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "probe-nodeport", "namespace": namespace},
+                "spec": {
+                    "type": "NodePort",
+                    "selector": {"app": "probe"},
+                    "ports": [{"port": 80, "targetPort": PROBE_PORT}],
+                },
+            },
         ],
     }
     kubectl("apply", "-f", "-", stdin=json.dumps(manifest))
     kubectl("-n", namespace, "rollout", "status", "deployment/probe", "--timeout=180s")
     pod = json.loads(kubectl("-n", namespace, "get", "pods", "-l", "app=probe", "-o", "json"))["items"][0]
     service = json.loads(kubectl("-n", namespace, "get", "service", "probe", "-o", "json"))
+    node_port = json.loads(kubectl("-n", namespace, "get", "service", "probe-nodeport", "-o", "json"))
     return {
         "pod": pod["metadata"]["name"],
         "pod_ip": pod["status"]["podIP"],
         "cluster_ip": service["spec"]["clusterIP"],
+        "node_port": str(node_port["spec"]["ports"][0]["nodePort"]),
     }
 
 
@@ -160,6 +175,19 @@ def test_a_service_reaches_the_pod_through_kube_proxy(probe: dict[str, str]) -> 
     wait_for(
         answers, f"the Service's cluster IP {probe['cluster_ip']} answering with the probe pod", timeout=60
     )
+
+
+def test_a_node_port_and_a_host_port_reach_the_pod_on_the_node_address(probe: dict[str, str]) -> None:
+    def answers(url: str) -> bool:
+        try:
+            return httpx.get(url, timeout=2).text == f"doable-probe {probe['pod']}\n"
+        except httpx.HTTPError:
+            return False
+
+    node_port = f"http://{NODE_IP}:{probe['node_port']}/"
+    wait_for(lambda: answers(node_port), f"the NodePort {node_port} answering with the probe pod", timeout=60)
+    host_port = f"http://{NODE_IP}:{HOST_PORT}/"
+    wait_for(lambda: answers(host_port), f"the hostPort {host_port} answering with the probe pod", timeout=60)
 
 
 def test_coredns_resolves_the_service_name_inside_a_pod(namespace: str, probe: dict[str, str]) -> None:
