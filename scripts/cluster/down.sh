@@ -27,6 +27,15 @@ stop kubelet "$BIN/kubelet"
 stop kube-scheduler "$BIN/kube-scheduler"
 stop kube-controller-manager "$BIN/kube-controller-manager"
 
+# Pods are removed through the CRI, so the CNI plugins undo their own work: if containerd died,
+# start it again for that.
+if [[ -f "$STATE/config/containerd.toml" ]] && ! ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1; then
+  log "containerd is not running: starting it to remove the pods through the CRI"
+  setsid /usr/bin/containerd --config "$STATE/config/containerd.toml" >>"$STATE/logs/containerd.log" 2>&1 </dev/null &
+  echo $! >"$STATE/pids/containerd.pid"
+  for _ in {1..30}; do ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1 && break; sleep 1; done
+fi
+
 netns=()
 if [[ -S "$CONTAINERD_SOCK" ]] && ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1; then
   mapfile -t pods < <(crictl_ pods -q 2>/dev/null)
@@ -55,6 +64,20 @@ for p in /proc/[0-9]*; do
     kill -KILL "${p#/proc/}" 2>/dev/null
   fi
 done
+
+# Whatever still runs in the kubelet's kubepods cgroups is a container of ours that lost its shim.
+kubepods_procs() {
+  local root
+  for root in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+    [[ -d "$root" ]] && find "$root" -name cgroup.procs -exec cat {} + 2>/dev/null
+  done | sort -u
+}
+mapfile -t orphans < <(kubepods_procs)
+if ((${#orphans[@]})); then
+  log "killing ${#orphans[@]} container processes left in kubepods cgroups"
+  kill -KILL "${orphans[@]}" 2>/dev/null
+  for _ in {1..10}; do [[ -z "$(kubepods_procs)" ]] && break; sleep 1; done
+fi
 
 stop kube-apiserver "$BIN/kube-apiserver"
 stop etcd "$BIN/etcd"

@@ -54,7 +54,7 @@ pid_alive() {
   pid="$(cat "$STATE/pids/$name.pid")"
   [[ "$(cmdline "$pid")" == *"${2:-$name}"* ]]
 }
-cmdline() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null; }
+cmdline() { tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline"; }
 # grep -q on a pipe would end it early and, under pipefail, turn a match into a failure: grep a string.
 has_image() {
   local list
