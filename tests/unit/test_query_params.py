@@ -142,6 +142,9 @@ def test_a_cursor_is_only_read_for_the_sort_it_was_made_for() -> None:
     query = parse_task_query({"sort": ["priority"], "cursor": [cursor]})
     assert query.cursor == (1, datetime(2026, 12, 1, tzinfo=UTC), "task-id")
     assert refused({"sort": ["-created_at"], "cursor": [cursor]}) == [FieldError("cursor", "invalid", CURSOR)]
+    assert refused({"sort": ["-priority"], "cursor": [cursor]}) == [
+        FieldError("cursor", "invalid", CURSOR)
+    ], "the same keys, but another order: a cursor of one is no place in the other"
     assert refused({"sort": ["bogus"], "cursor": [cursor]}) == [
         FieldError("sort", "enum", f"must be one of {', '.join(SORTS)}")
     ], "a cursor is not read while other parameters are wrong"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from doable.domain.errors import FieldError, ValidationFailed
+from doable.domain.errors import DomainError, FieldError, ValidationFailed
 from doable.domain.model import (
     DESCRIPTION_MAX,
     EDITABLE_FIELDS,
@@ -20,11 +20,13 @@ from doable.domain.model import (
     TAGS_MAX,
     TIME_RANGE,
     TITLE_MAX,
+    new_task,
     validate_task_fields,
 )
 from doable.domain.recurrence import Recurrence
 
 TAG_RULE = f"is not a valid tag: up to {TAG_MAX} letters, digits, '-', '_', '/', ':' or '.'"
+NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 RFC3339 = "must be RFC 3339 with a time zone offset, such as 2026-12-01T09:00:00+01:00"
 
 
@@ -149,3 +151,31 @@ def test_an_edit_that_clears_due_at_cannot_keep_a_recurrence_or_a_reminder_it_se
         FieldError("reminder_minutes_before", "requires_due_at", "a reminder needs a due_at to count from"),
     ]
     assert validate_task_fields({"due_at": None}, partial=True) == {"due_at": None}
+
+
+def test_an_edit_the_task_cannot_go_with_is_a_conflict_naming_the_fields_to_change_together() -> None:
+    task = new_task("u", {"title": "t", "due_at": NOW, "reminder_minutes_before": 15}, NOW)
+    with pytest.raises(DomainError) as conflict:
+        task.apply({"due_at": None}, NOW)
+    error = conflict.value
+    assert (error.status, error.title) == (409, "Conflict")
+    assert error.detail == (
+        "reminder_minutes_before: a reminder needs a due_at to count from; as this task stands, "
+        "change due_at, recurrence and reminder_minutes_before together"
+    )
+    assert error.extra == {
+        "errors": [
+            {
+                "field": "reminder_minutes_before",
+                "rule": "requires_due_at",
+                "message": "a reminder needs a due_at to count from",
+            }
+        ]
+    }
+
+
+def test_an_edit_of_a_one_off_task_starts_no_series() -> None:
+    task = new_task("u", {"title": "t", "due_at": NOW}, NOW)
+    task.apply({"title": "u"}, NOW)
+    assert task.series_id is None
+    assert new_task("u", {"title": "t"}, NOW).series_id is None
