@@ -1,5 +1,5 @@
 # Doable: `make run` (embedded, http://localhost:8080) and `make test` (everything) work on a fresh machine.
-.PHONY: deps deps-python run up down test test-unit lint format bench bench-api bench-events bench-cpu screenshots clean
+.PHONY: deps deps-python run up down test test-unit mutation lint format bench bench-api bench-events bench-cpu screenshots clean
 
 VENV := .venv/bin
 
@@ -32,6 +32,10 @@ test: deps lint  ## lint, unit, API contract (embedded and local stack), integra
 
 test-unit: deps-python
 	@$(VENV)/pytest tests/unit
+
+mutation: deps-python  ## mutmut over domain, services, repositories and outbox, killed by tests/unit (docs/testing.md)
+	@bash scripts/mutation.sh run
+	@bash scripts/mutation.sh score
 
 screenshots: deps  ## regenerate docs/screenshots from the browser tests
 	@DOABLE_SCREENSHOTS=1 $(VENV)/pytest tests/e2e/test_screenshots.py
