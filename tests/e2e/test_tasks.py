@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Locator, Page, Route, expect
 
 from tests.e2e.conftest import TIMEZONE, User, at
+
+if TYPE_CHECKING:
+    from doable.embedded import Embedded
 
 pytestmark = pytest.mark.e2e
 ZONE = ZoneInfo(TIMEZONE)
@@ -230,3 +235,36 @@ def test_reopen_a_completed_task(page: Page, user: User) -> None:
     page.get_by_role("checkbox", name="Reopen “Send the invoice”").uncheck()
     expect(page.get_by_role("heading", name="No tasks match")).to_be_visible()
     assert user.api.get(f"/api/tasks/{task['id']}").json()["status"] == "open"
+
+
+def test_completing_a_recurring_task_shows_its_next_instance_without_a_reload(
+    page: Page, user: User, embedded: Embedded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The next instance comes from an event after the completion has returned. Holding that event
+    # until the list has refreshed makes the race lose every time instead of in some tries.
+    task = user.new_task(title="Water the plants", due_at=at(days=1, hour=9), recurrence="daily")
+    embedded.bus.drain()  # the series' schedule exists before anything is held
+    release = threading.Event()
+    deliver = embedded.bus.deliver
+    assert deliver is not None
+
+    def held(app_id: str, path: str, body: bytes) -> int:
+        if app_id == "spawn-recurrence" and task["series_id"].encode() in body:
+            release.wait(30)
+        return deliver(app_id, path, body)
+
+    monkeypatch.setattr(embedded.bus, "deliver", held)
+    try:
+        page.goto("/")
+        page.get_by_role("checkbox", name="Complete “Water the plants”").check()
+        expect(page.get_by_role("heading", name="All clear")).to_be_visible()  # refreshed before the spawn
+        release.set()
+        row = page.locator(".task", has_text="Water the plants")
+        expect(row).to_have_count(1)
+        day_after = datetime.now(ZONE).date() + timedelta(days=2)
+        spawned = user.api.get("/api/tasks", params={"status": "open"}).json()["items"]
+        expected = [(task["series_id"], day_after.isoformat())]
+        assert [(t["series_id"], t["due_at"][:10]) for t in spawned] == expected
+        assert spawned[0]["id"] != task["id"]
+    finally:
+        release.set()

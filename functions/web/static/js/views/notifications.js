@@ -1,7 +1,8 @@
-// The bell: unread count polled every 5 s, a toast for each new notification, and a panel to read and dismiss them.
+// The bell: unread count polled every 5 s, a toast for each new notification (and a list refresh for a
+// spawned instance), and a panel to read and dismiss them.
 import { api } from "../api.js";
 import { h, replace } from "../dom.js";
-import { on } from "../events.js";
+import { emit, on } from "../events.js";
 import { icon } from "../icons.js";
 import { relative } from "../time.js";
 import { toast } from "../toast.js";
@@ -47,6 +48,8 @@ export function notificationBell(signal) {
     const fresh = seen ? unread.filter((n) => !seen.has(n.id)) : [];
     seen = new Set([...(seen ?? []), ...unread.map((n) => n.id)]);
     fresh.slice(0, 3).forEach((n) => toast(`${KIND_LABELS[n.kind] ?? "Notification"}: ${n.title}`));
+    // A series' next instance spawned at its due time (or by another client) belongs in the list on screen.
+    if (fresh.some((n) => n.kind === "spawned")) emit("tasks-changed", null);
     renderBadge();
     if (!panel.hidden) renderList();
   }
