@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from werkzeug.serving import make_server
 
+from doable.adapters.db import make_engine
 from doable.config import REPO_ROOT, Settings
 from doable.stack import CACHE, DAPR_BIN, Stack, StackBusy
 
@@ -37,6 +39,7 @@ def pytest_report_header() -> str:
 
 
 TRACE_FILE = TEST_STATE / "traces.jsonl"
+STACK_URL = "http://127.0.0.1:8080"  # the local stack's gateway
 
 
 @pytest.fixture(scope="session")
@@ -116,7 +119,7 @@ def base_url(request: pytest.FixtureRequest) -> str:
     if request.param == "embedded":
         return request.getfixturevalue("embedded_url")
     request.getfixturevalue("local_stack")
-    return "http://127.0.0.1:8080"
+    return STACK_URL
 
 
 @pytest.fixture
@@ -124,6 +127,19 @@ def api(base_url: str) -> Iterator[Api]:
     client = Api(base_url)
     yield client
     client.close()
+
+
+@pytest.fixture
+def database(base_url: str, request: pytest.FixtureRequest) -> Iterator[sa.Engine]:
+    """The database behind `base_url`: the embedded server's own engine, or the local stack's PostgreSQL."""
+    if base_url != STACK_URL:
+        from doable.bootstrap import container
+
+        yield container().engine
+        return
+    engine = make_engine(request.getfixturevalue("local_stack").secrets()["database-url"])
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

@@ -112,12 +112,17 @@ def expected(tasks: list[Task], query: TaskQuery) -> list[Task]:
     return found
 
 
+def expected_total(found: list[Task], cap: int) -> tuple[int, bool]:
+    """The total a page reports and whether it is exact: the count, or the cap once the count passes it."""
+    return min(len(found), cap), len(found) <= cap
+
+
 def all_pages(
-    search: Callable[[TaskQuery], tuple[list[Task], int, TaskQuery | None]], query: TaskQuery
-) -> tuple[list[str], set[int]]:
-    """Follows next cursors to the end; returns the ids in order and every total reported."""
+    search: Callable[[TaskQuery], tuple[list[Task], tuple[int, bool], TaskQuery | None]], query: TaskQuery
+) -> tuple[list[str], set[tuple[int, bool]]]:
+    """Follows next cursors to the end; returns the ids in order and every (total, exact) reported."""
     ids: list[str] = []
-    totals: set[int] = set()
+    totals: set[tuple[int, bool]] = set()
     current: TaskQuery | None = query
     while current is not None:
         items, total, current = search(current)

@@ -14,7 +14,12 @@ function = HttpFunction("search-tasks")
 def search(request: Request) -> Response:
     page = tasks.search_tasks(request.app.uow(), request.ctx, parse_task_query(request.args))
     return json_response(
-        {"items": [t.to_dict() for t in page.items], "next_cursor": page.next_cursor, "total": page.total}
+        {
+            "items": [t.to_dict() for t in page.items],
+            "next_cursor": page.next_cursor,
+            "total": page.total,
+            "total_exact": page.total_exact,
+        }
     )
 
 

@@ -279,11 +279,16 @@ def _list(args: argparse.Namespace, io: Io) -> int:
         print("No tasks match.", file=io.out)
         return 0
     print(table(page["items"], server.zone, datetime.now(server.zone)), file=io.out)
-    footer = f"{len(page['items'])} of {page['total']} tasks"
-    if page["next_cursor"]:
-        footer += f"; next page: --cursor {page['next_cursor']}"
-    print(footer, file=io.out)
+    print(footer(page), file=io.out)
     return 0
+
+
+def footer(page: dict[str, Any]) -> str:
+    """How many tasks are shown of how many match; past the server's cap the count reads "1,000+"."""
+    text = f"{len(page['items'])} of {page['total']:,}{'' if page['total_exact'] else '+'} tasks"
+    if page["next_cursor"]:
+        text += f"; next page: --cursor {page['next_cursor']}"
+    return text
 
 
 def _done(args: argparse.Namespace, io: Io) -> int:

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from doable.adapters.db import make_engine
 from tests.conftest import Api
 
-STACK_URL = "http://127.0.0.1:8080"
 JSON = {"Content-Type": "application/json"}
 
 
@@ -244,19 +241,6 @@ def test_encoded_characters_in_an_id_are_refused_before_any_function(api: Api, e
         assert 400 <= response.status_code < 500, (method, path, response.text)
         assert response.headers["content-type"] == "application/problem+json"
     assert api.get(f"/api/tasks/{task['id']}").json()["title"] == "untouched"
-
-
-@pytest.fixture
-def database(base_url: str, request: pytest.FixtureRequest) -> Iterator[sa.Engine]:
-    """The database behind `base_url`: the embedded server's own engine, or the local stack's PostgreSQL."""
-    if base_url != STACK_URL:
-        from doable.bootstrap import container
-
-        yield container().engine
-        return
-    engine = make_engine(request.getfixturevalue("local_stack").secrets()["database-url"])
-    yield engine
-    engine.dispose()
 
 
 def test_a_token_for_a_deleted_account_is_401_and_writes_nothing(api: Api, database: sa.Engine) -> None:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
+
+from doable.adapters.repositories import TaskRepository
+from doable.domain.model import Priority, Status, Task, new_id, utcnow
+from doable.domain.query import TOTAL_CAP
 from tests.conftest import Api
 
 
@@ -140,3 +146,41 @@ def test_tag_counts(api: Api) -> None:
         {"tag": "bills", "count": 1},
         {"tag": "errand", "count": 1},
     ]
+
+
+def test_total_is_exact_up_to_the_cap_and_flagged_past_it(api: Api, database: sa.Engine) -> None:
+    # Straight into the database: a thousand HTTP creates would test the create path, not the count.
+    start = utcnow() - timedelta(days=1)
+    with database.begin() as connection:
+        tasks = TaskRepository(connection)
+        for i in range(TOTAL_CAP + 1):
+            tasks.add(
+                Task(
+                    id=new_id(),
+                    user_id=api.user["id"],
+                    title=f"bulk chore {i}",
+                    priority=Priority.HIGH if i < 10 else Priority.LOW,
+                    status=Status.OPEN if i % 2 else Status.COMPLETED,
+                    tags=("pile",),
+                    due_at=start + timedelta(minutes=i),
+                    created_at=start + timedelta(seconds=i),
+                )
+            )
+    past_cap = [{}, {"q": "chore"}, {"tag": "pile"}, {"sort": "due_at"}, {"q": "bulk", "sort": "priority"}]
+    for params in past_cap:
+        page = api.get("/api/tasks", params={**params, "limit": "5"}).json()
+        assert (page["total"], page["total_exact"]) == (TOTAL_CAP, False), params
+        assert len(page["items"]) == 5 and page["next_cursor"], params
+    nxt = api.get(
+        "/api/tasks", params={"limit": "5", "cursor": page["next_cursor"], "q": "bulk", "sort": "priority"}
+    )
+    assert (nxt.json()["total"], nxt.json()["total_exact"]) == (TOTAL_CAP, False), "later pages say the same"
+    within = api.get("/api/tasks", params={"status": "open", "sort": "due_at", "limit": "3"}).json()
+    assert (within["total"], within["total_exact"]) == ((TOTAL_CAP + 1) // 2, True)
+    assert [t["title"] for t in within["items"]] == ["bulk chore 1", "bulk chore 3", "bulk chore 5"]
+    high = api.get("/api/tasks", params={"q": "chore", "priority": "high"}).json()
+    assert (high["total"], high["total_exact"]) == (10, True)
+
+    api.delete(f"/api/tasks/{api.get('/api/tasks', params={'limit': '1'}).json()['items'][0]['id']}")
+    exactly = api.get("/api/tasks", params={"limit": "1"}).json()
+    assert (exactly["total"], exactly["total_exact"]) == (TOTAL_CAP, True), "exactly the cap is still exact"

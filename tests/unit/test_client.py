@@ -191,6 +191,14 @@ def test_the_doable_command_runs_the_client(embedded_url: str, home: Path) -> No
     assert run("-h").stdout.startswith("usage: doable tasks")
 
 
+def test_the_footer_says_when_the_total_is_only_a_floor() -> None:
+    page = {"items": [{}] * 50, "total": 1000, "total_exact": False, "next_cursor": None}
+    assert client.footer(page) == "50 of 1,000+ tasks"
+    assert client.footer({**page, "total_exact": True, "next_cursor": "c1"}) == (
+        "50 of 1,000 tasks; next page: --cursor c1"
+    )
+
+
 def test_times_read_on_the_users_clock() -> None:
     assert client.read_time("2030-06-01 09:30", PARIS) == "2030-06-01T07:30:00Z"
     assert client.read_time("2030-06-01", PARIS) == "2030-06-01T07:00:00Z"

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from doable.adapters import db
 from doable.domain.events import Event
 from doable.domain.model import Priority, Status, Task, User
-from doable.domain.query import RELEVANCE, Page, TaskQuery, encode_cursor
+from doable.domain.query import RELEVANCE, TOTAL_CAP, Page, TaskQuery, encode_cursor
 from doable.domain.recurrence import Recurrence
 
 FAR_FUTURE = datetime.fromisoformat("9999-12-31T00:00:00+00:00")
@@ -139,8 +139,8 @@ class TaskRepository:
         )
         return [(tag, uses) for tag, uses in self.connection.execute(statement)]
 
-    def search(self, user_id: str, query: TaskQuery, now: datetime) -> Page:
-        """Filters, full-text match, sort and keyset pagination in one query, plus the total."""
+    def search(self, user_id: str, query: TaskQuery, now: datetime, *, cap: int = TOTAL_CAP) -> Page:
+        """Filters, full-text match, sort and keyset pagination, plus a total counted up to `cap`."""
         t = db.tasks.c
         conditions: list[ColumnElement[bool]] = [t.user_id == user_id]
         if query.status != "all":
@@ -170,11 +170,6 @@ class TaskRepository:
 
         keys = _sort_keys(query.effective_sort, rank)
         columns: list[Any] = [db.tasks, *[expr.label(f"k{i}") for i, (expr, _) in enumerate(keys)]]
-        # A text search visits every match anyway: on a first page, count them in the same pass. A plain
-        # list walks an index and stops after one page, so there a separate (index-only) count is cheaper.
-        counted_inline = bool(query.terms) and query.cursor is None
-        if counted_inline:
-            columns.append(sa.func.count().over().label("total"))
         statement = sa.select(*columns).select_from(source).where(*conditions)
         if query.cursor is not None:
             statement = statement.where(_after(keys, query.cursor))
@@ -182,18 +177,23 @@ class TaskRepository:
             *[expr.asc() if ascending else expr.desc() for expr, ascending in keys]
         )
         rows = self.connection.execute(statement.limit(query.limit + 1)).mappings().all()
-        if counted_inline:
-            total = rows[0]["total"] if rows else 0
-        else:
-            total = self.connection.execute(
-                sa.select(sa.func.count()).select_from(source).where(*conditions)
-            ).scalar_one()
+        # The count stops at one row past the cap, so it costs at most cap + 1 matches, however
+        # many there are; a window count in the page query would visit them all.
+        capped = sa.select(sa.literal(1).label("one")).select_from(source).where(*conditions)
+        counted = self.connection.execute(
+            sa.select(sa.func.count()).select_from(capped.limit(cap + 1).subquery())
+        ).scalar_one()
         page_rows = rows[: query.limit]
         next_cursor = None
         if len(rows) > query.limit and page_rows:
             last = page_rows[-1]
             next_cursor = encode_cursor(query.effective_sort, [last[f"k{i}"] for i in range(len(keys))])
-        return Page(items=[_task(row) for row in page_rows], total=total, next_cursor=next_cursor)
+        return Page(
+            items=[_task(row) for row in page_rows],
+            total=min(counted, cap),
+            next_cursor=next_cursor,
+            total_exact=counted <= cap,
+        )
 
     def _text_match(
         self, terms: Sequence[str]

@@ -83,6 +83,7 @@ class TaskOut(TypedDict):
 class TaskPage(TypedDict):
     items: list[TaskOut]
     total: int
+    total_exact: bool  # false past TOTAL_CAP matches, as in GET /api/tasks
     next_cursor: str | None
 
 
@@ -146,6 +147,7 @@ def list_tasks(
         return {
             "items": [_out(task) for task in page.items],
             "total": page.total,
+            "total_exact": page.total_exact,
             "next_cursor": page.next_cursor,
         }
 

@@ -21,6 +21,9 @@ RELEVANCE = "relevance"
 STATUSES = ("open", "completed", "all")
 LIMIT_DEFAULT = 50
 LIMIT_MAX = 200
+# Past this many matches `total` stops counting (total_exact false): an exact count would visit every
+# match, and a page should cost what the page holds, not what the query matches (issue 12).
+TOTAL_CAP = 1000
 QUERY_PARAMS = (
     "q",
     "status",
@@ -68,6 +71,7 @@ class Page:
     items: list[Task]
     total: int
     next_cursor: str | None = None
+    total_exact: bool = True
     keys: list[tuple[Any, ...]] = field(default_factory=list)
 
 

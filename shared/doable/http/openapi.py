@@ -16,7 +16,7 @@ from doable.domain.model import (
     NotificationKind,
     Priority,
 )
-from doable.domain.query import CURSOR_MAX, LIMIT_DEFAULT, LIMIT_MAX, SORTS, STATUSES
+from doable.domain.query import CURSOR_MAX, LIMIT_DEFAULT, LIMIT_MAX, SORTS, STATUSES, TOTAL_CAP
 from doable.domain.recurrence import Recurrence
 from doable.services import access_tokens
 from doable.services.chat import MESSAGE_MAX
@@ -586,11 +586,21 @@ def document() -> dict[str, Any]:
                 },
                 "TaskPage": {
                     "type": "object",
-                    "required": ["items", "next_cursor", "total"],
+                    "required": ["items", "next_cursor", "total", "total_exact"],
                     "properties": {
                         "items": {"type": "array", "items": _ref("Task")},
                         "next_cursor": {"type": ["string", "null"]},
-                        "total": {"type": "integer"},
+                        "total": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": TOTAL_CAP,
+                            "description": f"matches of the whole query, counted up to {TOTAL_CAP}",
+                        },
+                        "total_exact": {
+                            "type": "boolean",
+                            "description": f"false when more than {TOTAL_CAP} tasks match: then total "
+                            f"is {TOTAL_CAP} and means {TOTAL_CAP:,}+",
+                        },
                     },
                 },
                 "User": {

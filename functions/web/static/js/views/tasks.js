@@ -14,6 +14,7 @@ export function tasksView(signal) {
   let state = fromUrl();
   let items = [];
   let total = 0;
+  let totalExact = true;
   let cursor = null;
   let error = null;
   let loading = false;
@@ -89,6 +90,7 @@ export function tasksView(signal) {
       items = reset ? page.items : [...items, ...page.items];
       cursor = page.next_cursor;
       total = page.total;
+      totalExact = page.total_exact;
       error = null;
     } catch (problem) {
       if (mine !== request) return;
@@ -102,7 +104,7 @@ export function tasksView(signal) {
 
   function render() {
     const sort = describeSort(state.sort, Boolean(state.q.trim()));
-    summary.textContent = !loaded || error || total === 0 ? "" : `${total} ${total === 1 ? "task" : "tasks"} · ${sort.label.toLowerCase()}, ${sort.direction.toLowerCase()}`;
+    summary.textContent = !loaded || error || total === 0 ? "" : `${countText()} ${total === 1 && totalExact ? "task" : "tasks"} · ${sort.label.toLowerCase()}, ${sort.direction.toLowerCase()}`;
     replace(list, items.map(taskRow));
     list.hidden = items.length === 0;
     renderFoot();
@@ -110,12 +112,17 @@ export function tasksView(signal) {
     observer.observe(foot); // re-checks at once: a short page with more to come keeps loading
   }
 
+  /** The server counts matches only up to a cap (1,000); past it the total means "at least". */
+  function countText() {
+    return `${total.toLocaleString("en-US")}${totalExact ? "" : "+"}`;
+  }
+
   function renderFoot() {
     if (error) return replace(foot, problemState(error));
     if (loaded && items.length === 0) return replace(foot, emptyState());
     if (cursor) {
       return replace(foot, h("button", { type: "button", class: "btn btn-outline load-more", disabled: loading, onclick: () => load(false) },
-        loading ? "Loading…" : `Show more (${total - items.length} left)`));
+        loading ? "Loading…" : totalExact ? `Show more (${(total - items.length).toLocaleString("en-US")} left)` : "Show more"));
     }
     replace(foot, loading && !loaded ? h("p", { class: "muted center" }, "Loading tasks…") : null);
   }
