@@ -52,6 +52,16 @@ def test_every_screen_fits_a_phone(browser: Browser, embedded_url: str) -> None:
     assert_fits(page, "the notifications")
     page.keyboard.press("Escape")
 
+    nav = page.get_by_role("navigation", name="Main")
+    for name in ("Today", "Upcoming"):
+        nav.get_by_role("link", name=name).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(name)
+        expect(page.locator(".task")).to_have_count(1 if name == "Upcoming" else 0)
+        for link in ("Tasks", "Today", "Upcoming"):
+            box = nav.get_by_role("link", name=link).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], f"{link} is cut off"
+        assert_fits(page, name)
+
     for path in (f"/tasks/{task['id']}/history", "/settings"):
         page.goto(path)
         expect(page.get_by_role("heading", level=1)).to_be_visible()

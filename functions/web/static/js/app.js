@@ -5,6 +5,7 @@ import { on } from "./events.js";
 import { interceptLinks, navigate, onNavigate } from "./router.js";
 import { signOut, setUser, token, user } from "./session.js";
 import { toast } from "./toast.js";
+import { todayView, upcomingView } from "./views/agenda.js";
 import { authView } from "./views/auth.js";
 import { historyView } from "./views/history.js";
 import { settingsView } from "./views/settings.js";
@@ -25,6 +26,8 @@ function leave() {
 
 function pageFor(path, signal) {
   if (path === "/") return ["Tasks", tasksView(signal)];
+  if (path === "/today") return ["Today", todayView(signal)];
+  if (path === "/upcoming") return ["Upcoming", upcomingView(signal)];
   if (path === "/settings") return ["Settings", settingsView(leave)];
   const taskHistory = path.match(/^\/tasks\/([^/]+)\/history$/);
   if (taskHistory) return ["History", historyView(signal, decodeURIComponent(taskHistory[1]))];

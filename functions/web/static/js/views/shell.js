@@ -8,6 +8,8 @@ export function createShell(root) {
   const lifetime = new AbortController();
   const chat = chatPanel();
   const tasksLink = h("a", { href: "/", class: "nav-link" }, "Tasks");
+  const todayLink = h("a", { href: "/today", class: "nav-link" }, "Today");
+  const upcomingLink = h("a", { href: "/upcoming", class: "nav-link" }, "Upcoming");
   const settingsLink = h("a", { href: "/settings", class: "icon-btn", "aria-label": "Settings", title: "Settings" }, icon("settings", 20));
   const slot = h("div", { class: "page-slot" });
 
@@ -17,7 +19,7 @@ export function createShell(root) {
     h("header", { class: "topbar" },
       h("div", { class: "topbar-inner" },
         h("a", { href: "/", class: "brand", "aria-label": "Doable, all tasks" }, h("span", { class: "brand-mark", "aria-hidden": "true" }, "✓"), h("span", { class: "brand-name" }, "Doable")),
-        h("nav", { "aria-label": "Main" }, tasksLink),
+        h("nav", { "aria-label": "Main" }, tasksLink, todayLink, upcomingLink),
         h("div", { class: "topbar-actions" }, chat.button, notificationBell(lifetime.signal), settingsLink))),
     h("div", { class: "shell-body" }, slot, chat.panel),
   );
@@ -25,7 +27,7 @@ export function createShell(root) {
   return {
     show(page, path) {
       replace(slot, page);
-      for (const [link, target] of [[tasksLink, "/"], [settingsLink, "/settings"]]) {
+      for (const [link, target] of [[tasksLink, "/"], [todayLink, "/today"], [upcomingLink, "/upcoming"], [settingsLink, "/settings"]]) {
         if (path === target) link.setAttribute("aria-current", "page");
         else link.removeAttribute("aria-current");
       }
