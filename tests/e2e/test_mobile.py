@@ -57,9 +57,7 @@ def test_every_screen_fits_a_phone(browser: Browser, embedded_url: str) -> None:
         nav.get_by_role("link", name=name).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(name)
         expect(page.locator(".task")).to_have_count(1 if name == "Upcoming" else 0)
-        for link in ("Tasks", "Today", "Upcoming"):
-            box = nav.get_by_role("link", name=link).bounding_box()
-            assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], f"{link} is cut off"
+        assert nav.evaluate("nav => nav.scrollWidth <= nav.clientWidth"), "the navigation is cut off"
         assert_fits(page, name)
 
     for path in (f"/tasks/{task['id']}/history", "/settings"):

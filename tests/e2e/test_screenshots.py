@@ -115,6 +115,12 @@ def test_main_screens(browser: Browser, embedded_url: str, shots: Path) -> None:
     expect(page.locator(".timeline-item")).to_have_count(3)
     page.screenshot(path=shots / "history.png")
 
+    for name in ("Today", "Upcoming"):
+        page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(name)
+        expect(page.locator(".agenda:not([aria-busy]) .task").first).to_be_visible()
+        page.screenshot(path=shots / f"{name.lower()}.png")
+
     page.goto("/")
     page.get_by_role("button", name="Assistant").click()
     message = page.get_by_label("Message the assistant")
