@@ -1,5 +1,5 @@
 # Doable: `make run` (embedded, http://localhost:8080) and `make test` (everything) work on a fresh machine.
-.PHONY: deps deps-python run up down test test-unit mutation lint format bench bench-api bench-events bench-cpu screenshots clean
+.PHONY: deps deps-python run up down test test-unit mutation lint format bench bench-api bench-events bench-cpu bench-cold screenshots clean
 
 VENV := .venv/bin
 
@@ -53,7 +53,7 @@ test-cluster: deps-python  ## smoke tests on the running cluster: node, pod, Ser
 clean:
 	rm -rf .doable .pytest_cache .ruff_cache .hypothesis
 
-bench: bench-api bench-events bench-cpu  ## every benchmark; results go to docs/performance.md by hand
+bench: bench-api bench-events bench-cpu bench-cold  ## every benchmark; results go to docs/performance.md by hand
 
 bench-api: deps  ## API latency and throughput, embedded and on the local stack, 10k and 100k tasks
 	@for mode in stack embedded; do for tasks in 10000 100000; do \
@@ -64,3 +64,7 @@ bench-events: deps  ## commit-to-audit latency, reminder and recurrence lateness
 
 bench-cpu: deps  ## CPU per request, process by process, on the local stack: where the time goes
 	@$(VENV)/python -m bench.cpu
+
+bench-cold: deps  ## each function from exec to its first 200, median of 5: embedded, then behind its sidecar
+	@$(VENV)/python -m bench.cold
+	@$(VENV)/python -m bench.cold --sidecar
