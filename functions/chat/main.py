@@ -4,17 +4,37 @@ Both are conversational front doors to the same task services, so they share one
 server needs no state of its own, and a separate function would cost another process and sidecar.
 """
 
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
 from flask import Response
 
 from doable.chat.llm import interpreter_from_env
-from doable.chat.mcp_server import McpEndpoint
 from doable.http.function import HttpFunction, Request
 from doable.http.problem import json_response
 from doable.services import chat
 
+if TYPE_CHECKING:
+    from doable.chat.mcp_server import McpEndpoint
+
 function = HttpFunction("chat")
 interpreter = interpreter_from_env()
-mcp = McpEndpoint()
+# The MCP SDK and pydantic take longer to import than the rest of the function: the endpoint is
+# built on the first /mcp call, so the assistant (and the probes) answer without waiting for them.
+_mcp: list[McpEndpoint] = []
+_mcp_lock = threading.Lock()
+
+
+def mcp() -> McpEndpoint:
+    if not _mcp:
+        with _mcp_lock:
+            if not _mcp:
+                from doable.chat.mcp_server import McpEndpoint
+
+                _mcp.append(McpEndpoint())
+    return _mcp[0]
 
 
 @function.post("/chat")
@@ -34,7 +54,7 @@ def conversation(request: Request) -> Response:
 # list tools and call the reading ones; the tools that write refuse it themselves.
 @function.post("/mcp", scoped=True)
 def agent_tools(request: Request) -> Response:
-    return mcp.handle(request)
+    return mcp().handle(request)
 
 
 handler = function.handler

@@ -6,19 +6,22 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-from sqlalchemy import Engine
-
-from doable.adapters.dapr import DaprJobScheduler, DaprPublisher, DaprSecretStore, DaprSidecar, DaprStateStore
-from doable.adapters.db import make_engine
-from doable.adapters.outbox import OutboxDispatcher
-from doable.adapters.tokens import TokenService
-from doable.adapters.unit_of_work import UnitOfWork
 from doable.config import GATEWAY, Settings
-from doable.http.gateway import DaprInvoker, Invoker
 from doable.services.ports import EventPublisher, JobScheduler, SecretStore, StateStore
+
+# The adapters are imported where they are first built, not here: SQLAlchemy, the sidecar's HTTP
+# client and the token library are most of a function's start-up time, and /healthz, the gateway
+# (no database) and the embedded mode (no sidecar) need some of them late or never.
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from doable.adapters.dapr import DaprSidecar
+    from doable.adapters.outbox import OutboxDispatcher
+    from doable.adapters.tokens import TokenService
+    from doable.adapters.unit_of_work import UnitOfWork
+    from doable.http.gateway import Invoker
 
 
 @dataclass
@@ -46,6 +49,8 @@ class Container:
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
+                    from doable.adapters.db import make_engine
+
                     self._engine = make_engine(self.database_url())
         return self._engine
 
@@ -55,15 +60,21 @@ class Container:
             engine = self.engine
             with self._lock:
                 if self._dispatcher is None:
+                    from doable.adapters.outbox import OutboxDispatcher
+
                     self._dispatcher = OutboxDispatcher(engine, self.publisher)
         return self._dispatcher
 
     def uow(self) -> UnitOfWork:
+        from doable.adapters.unit_of_work import UnitOfWork
+
         return UnitOfWork(self.engine, self.dispatcher)
 
     @property
     def tokens(self) -> TokenService:
         if self._tokens is None:
+            from doable.adapters.tokens import TokenService
+
             self._tokens = TokenService(
                 self.secrets.get("jwt-signing-key"),
                 self.settings.token_ttl_seconds,
@@ -81,6 +92,8 @@ class Container:
 
 
 def _database_ok(engine: Engine) -> bool:
+    import sqlalchemy as sa
+
     try:
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
@@ -113,6 +126,15 @@ def install(built: Container) -> None:
 
 
 def build_dapr(settings: Settings) -> Container:
+    from doable.adapters.dapr import (
+        DaprJobScheduler,
+        DaprPublisher,
+        DaprSecretStore,
+        DaprSidecar,
+        DaprStateStore,
+    )
+    from doable.http.gateway import DaprInvoker
+
     sidecar = DaprSidecar()
     secret_store = DaprSecretStore(sidecar, settings.secret_store)
     return Container(

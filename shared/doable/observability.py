@@ -17,19 +17,18 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from opentelemetry import trace
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import (
-    BatchSpanProcessor,
-    SimpleSpanProcessor,
-    SpanExporter,
-    SpanExportResult,
-)
 from opentelemetry.trace import SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
+
+# The OpenTelemetry SDK (tracer provider, processors, exporters) is imported when tracing is first
+# configured, on the first request that is not a probe: a function answers its probes without it.
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import ReadableSpan
+    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 traceparent_var: ContextVar[str | None] = ContextVar("traceparent", default=None)
@@ -82,40 +81,50 @@ _tracing_lock = threading.Lock()
 _tracing_service: str | None = None
 
 
-class JsonLinesSpanExporter(SpanExporter):
+def json_lines_exporter(path: Path) -> SpanExporter:
     """One JSON object per finished span, appended to a file several processes may share."""
+    from opentelemetry.sdk.trace.export import SpanExporter
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+    class JsonLinesSpanExporter(SpanExporter):
+        def __init__(self, path: Path) -> None:
+            self.path = path
+            path.parent.mkdir(parents=True, exist_ok=True)
 
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        lines = []
-        for span in spans:
-            context = span.get_span_context()
-            if context is None:
-                continue
-            lines.append(
-                json.dumps(
-                    {
-                        "trace_id": f"{context.trace_id:032x}",
-                        "span_id": f"{context.span_id:016x}",
-                        "parent_id": f"{span.parent.span_id:016x}" if span.parent else None,
-                        "name": span.name,
-                        "kind": span.kind.name,
-                        "service": span.resource.attributes.get("service.name"),
-                        "start": span.start_time,
-                        "end": span.end_time,
-                        "attributes": dict(span.attributes or {}),
-                    }
-                )
+        def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+            return _export_json_lines(self.path, spans)
+
+        def shutdown(self) -> None:
+            pass
+
+    return JsonLinesSpanExporter(path)
+
+
+def _export_json_lines(path: Path, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+    from opentelemetry.sdk.trace.export import SpanExportResult
+
+    lines = []
+    for span in spans:
+        context = span.get_span_context()
+        if context is None:
+            continue
+        lines.append(
+            json.dumps(
+                {
+                    "trace_id": f"{context.trace_id:032x}",
+                    "span_id": f"{context.span_id:016x}",
+                    "parent_id": f"{span.parent.span_id:016x}" if span.parent else None,
+                    "name": span.name,
+                    "kind": span.kind.name,
+                    "service": span.resource.attributes.get("service.name"),
+                    "start": span.start_time,
+                    "end": span.end_time,
+                    "attributes": dict(span.attributes or {}),
+                }
             )
-        with self.path.open("a") as out:  # O_APPEND: whole lines from concurrent writers do not interleave
-            out.write("\n".join(lines) + "\n")
-        return SpanExportResult.SUCCESS
-
-    def shutdown(self) -> None:
-        pass
+        )
+    with path.open("a") as out:  # O_APPEND: whole lines from concurrent writers do not interleave
+        out.write("\n".join(lines) + "\n")
+    return SpanExportResult.SUCCESS
 
 
 def configure_tracing(service: str) -> None:
@@ -126,11 +135,15 @@ def configure_tracing(service: str) -> None:
     with _tracing_lock:
         if _tracing_service is not None:
             return
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+
         _tracing_service = service
         provider = TracerProvider(resource=Resource.create({"service.name": f"doable-{service}"}))
         trace_file = os.environ.get("DOABLE_TRACE_FILE")
         if trace_file:
-            provider.add_span_processor(SimpleSpanProcessor(JsonLinesSpanExporter(Path(trace_file))))
+            provider.add_span_processor(SimpleSpanProcessor(json_lines_exporter(Path(trace_file))))
         if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
             try:
                 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter

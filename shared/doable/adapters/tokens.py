@@ -5,10 +5,14 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-
-import jwt
+from typing import TYPE_CHECKING
 
 from doable.domain.errors import Unauthorized
+
+# PyJWT (and cryptography under it) is imported where a token is issued or verified, not at start:
+# it is tens of milliseconds of every function's cold start, and the probes need none of it.
+if TYPE_CHECKING:
+    import jwt
 
 ISSUER = "doable"
 
@@ -45,14 +49,22 @@ class TokenService:
         self.ttl_seconds = ttl_seconds
         self.oidc_issuer = oidc_issuer
         self.oidc_audience = oidc_audience
-        self.jwks = jwt.PyJWKClient(oidc_jwks_url, cache_keys=True) if oidc_jwks_url else None
+        self.jwks: jwt.PyJWKClient | None = None
+        if oidc_jwks_url:
+            import jwt
+
+            self.jwks = jwt.PyJWKClient(oidc_jwks_url, cache_keys=True)
 
     def issue(self, user_id: str, email: str) -> str:
+        import jwt
+
         now = int(time.time())
         claims = {"iss": ISSUER, "sub": user_id, "email": email, "iat": now, "exp": now + self.ttl_seconds}
         return jwt.encode(claims, self.signing_key, algorithm="HS256")
 
     def verify(self, token: str) -> Identity:
+        import jwt
+
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -64,6 +76,8 @@ class TokenService:
         raise Unauthorized(f"tokens signed with {header.get('alg')!r} are not accepted; sign in to Doable")
 
     def _verify_own(self, token: str) -> Identity:
+        import jwt
+
         try:
             claims = jwt.decode(
                 token,
@@ -80,6 +94,8 @@ class TokenService:
 
     def _verify_external(self, token: str) -> Identity:
         assert self.jwks is not None
+        import jwt
+
         try:
             key = self.jwks.get_signing_key_from_jwt(token)
             claims = jwt.decode(
