@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from doable.adapters.db import make_engine
 from doable.config import REPO_ROOT, Settings
@@ -89,11 +88,15 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedded]:
 
 @pytest.fixture(scope="session")
 def embedded_url(embedded: Embedded) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, embedded.app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    from doable.embedded import wsgi_server
+
+    # The server `make run` uses, so its own refusals of malformed HTTP are what these tests see.
+    server = wsgi_server(embedded.app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=10)
 
 
 class Api(httpx.Client):

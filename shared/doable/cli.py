@@ -18,6 +18,11 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="every function in one process, SQLite, http://localhost:8080")
     run.add_argument("--port", type=int, default=8080)
     run.add_argument("--host", default="127.0.0.1")
+    run.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log a line per request and function hop (off: it costs each request)",
+    )
 
     up = commands.add_parser("up", help="start PostgreSQL, Kafka, the Dapr scheduler and every function")
     up.add_argument("--detach", action="store_true", help="return once ready instead of waiting for Ctrl-C")
@@ -57,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from doable.embedded import serve
 
-    serve(args.host, args.port)
+    serve(args.host, args.port, log_access=args.access_log)
     return 0
 
 

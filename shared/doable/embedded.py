@@ -12,14 +12,21 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import flask
 import yaml
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.receiver import ChunkedReceiver
+from waitress.server import BaseWSGIServer, create_server
+from waitress.task import ErrorTask
+from waitress.utilities import BadRequest
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter, Rule
-from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 
 from doable.adapters.inprocess import InProcessBus, InProcessJobs
@@ -28,7 +35,7 @@ from doable.bootstrap import Container, build_embedded, install
 from doable.config import REPO_ROOT, Settings
 from doable.http.function import HttpFunction
 from doable.http.gateway import InProcessInvoker
-from doable.http.problem import from_http_exception
+from doable.http.problem import from_http_exception, problem
 from doable.observability import configure_logging
 
 log = logging.getLogger(__name__)
@@ -146,20 +153,103 @@ def _every_seconds(schedule: str) -> float:
     return value * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
 
 
-def serve(host: str, port: int) -> None:
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+THREADS = 8  # requests served at once; SQLite's pool (5 + 10 overflow) has a connection for each
+
+
+def wsgi_server(app: WSGIApp, host: str, port: int) -> BaseWSGIServer:
+    """Waitress, in this process: a fixed pool of worker threads, connections queued in front of it.
+
+    Werkzeug's development server started a thread per connection with no bound, so under load every
+    request slowed down together. Waitress reads each request whole before a thread takes it, so a slow
+    client holds no thread, and it writes no access log of its own. `run()` serves, `close()` stops.
+    """
+    server = create_server(
+        app,
+        host=host,
+        port=port,
+        threads=THREADS,
+        connection_limit=1000,  # the load test's 500 users each keep a connection open
+        asyncore_use_poll=True,  # select() fails past 1,024 descriptors
+        ident="doable",
+    )
+    assert isinstance(server, BaseWSGIServer)  # one address, so one listening socket
+    server.channel_class = _ProblemChannel
+    return server
+
+
+class _ProblemErrorTask(ErrorTask):
+    """Waitress's own refusals (a chunk size that lies, a header too large) as problems, like every error."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        response = problem(
+            error.code, f"{error.body}: the request is not HTTP/1.1 this server can read; fix it and resend"
+        )
+        body = response.get_data()
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.append(("Content-Type", response.content_type))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class _StrictChunks(ChunkedReceiver):
+    """Refuses a blank line where the first chunk's size belongs.
+
+    Waitress skips such a line and waits for a size the client never sends, so the request would hang
+    until a time-out instead of being the 400 it is (as it is behind gunicorn on the stack).
+    """
+
+    completed: bool
+    all_chunks_received: bool
+
+    def received(self, s: bytes) -> int:
+        expecting_size = not (
+            self.completed or self.all_chunks_received or self.chunk_remainder or self.validate_chunk_end
+        )
+        if expecting_size and (self.control_line + s).startswith(b"\r\n"):
+            self.error = BadRequest("Blank line where a chunk size belongs")
+            self.all_chunks_received = True
+            self.completed = True
+            return len(s)
+        consumed: int = super().received(s)
+        return consumed
+
+
+class _StrictParser(HTTPRequestParser):
+    body_rcv: Any
+
+    def parse_header(self, header_plus: bytes) -> None:
+        super().parse_header(header_plus)
+        if isinstance(self.body_rcv, ChunkedReceiver):
+            self.body_rcv = _StrictChunks(self.body_rcv.buf)
+
+
+class _ProblemChannel(HTTPChannel):
+    error_task_class = _ProblemErrorTask
+    parser_class = _StrictParser
+
+
+def serve(host: str, port: int, *, log_access: bool = False) -> None:
     started = time.monotonic()
     configure_logging("embedded")
+    # Every hop through a function writes an access line (http/function.py), two or three per request
+    # here: formatted and written on the request's thread, so only when asked for.
+    logging.getLogger("doable.access").setLevel(logging.INFO if log_access else logging.WARNING)
     embedded = Embedded()
     embedded.start_background()
-    server = make_server(host, port, embedded.app, threaded=True)
+    server = wsgi_server(embedded.app, host, port)
     print(
-        f"Doable (embedded, SQLite in {embedded.settings.data_dir}) ready on http://{host}:{port} "
+        f"Doable (embedded, SQLite in {embedded.settings.data_dir}) ready on "
+        f"http://{host}:{server.effective_port} "
         f"in {time.monotonic() - started:.1f}s; Ctrl-C stops it",
         flush=True,
     )
     try:
-        server.serve_forever()
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
+        server.close()
         embedded.stop()
