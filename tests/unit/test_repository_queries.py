@@ -103,3 +103,37 @@ def test_a_tasks_audit_entries_are_its_own_in_order(uow: Callable[[], UnitOfWork
     with uow() as work:
         assert [row["event_id"] for row in work.audit.for_resource(user.id, "a")] == ["e1", "e3", "e4"]
         assert work.audit.for_resource("someone-else", "a") == []
+
+
+def test_the_inbox_lists_newest_first_up_to_its_limit(uow: Callable[[], UnitOfWork], user: User) -> None:
+    # Ids in the opposite order to the times, so only the time can put them in order.
+    created = {
+        "n-a": NOW + timedelta(minutes=3),
+        "n-b": NOW + timedelta(minutes=2),
+        "n-c": NOW + timedelta(minutes=1),
+    }
+    with uow() as work:
+        for notification_id, at in created.items():
+            row = {
+                "id": notification_id,
+                "user_id": user.id,
+                "kind": "reminder",
+                "task_id": "t",
+                "title": notification_id,
+                "body": "",
+                "event_id": f"event-{notification_id}",
+                "created_at": at,
+                "read_at": None,
+            }
+            assert work.notifications.add(row)
+        work.commit()
+    with uow() as work:
+        assert [n["id"] for n in work.notifications.for_user(user.id, unread_only=False)] == [
+            "n-a",
+            "n-b",
+            "n-c",
+        ]
+        assert [n["id"] for n in work.notifications.for_user(user.id, unread_only=False, limit=2)] == [
+            "n-a",
+            "n-b",
+        ]
