@@ -1,17 +1,17 @@
 """web: the public gateway; serves the web app and forwards /api/* to the functions."""
 
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from flask import Response, send_from_directory
 from werkzeug.exceptions import NotFound
 
 from doable.http.function import HttpFunction, Request
 from doable.http.gateway import forward
-from doable.http.openapi import document
 from doable.http.problem import json_response
 
 STATIC = Path(__file__).resolve().parent / "static"
-OPENAPI = document()
 
 # The app shell loads only its own script and styles, so the browser can refuse anything injected.
 SECURITY_HEADERS = {
@@ -30,7 +30,16 @@ function = HttpFunction("web", public=True, headers=SECURITY_HEADERS)
 
 @function.get("/api/openapi.json", auth=False)
 def openapi(request: Request) -> Response:
-    return json_response(OPENAPI)
+    return json_response(openapi_document())
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """Built on first request: the document's limits come from the services, whose imports (SQLAlchemy
+    among them) would otherwise double the gateway's start-up, and the gateway needs them nowhere else."""
+    from doable.http.openapi import document
+
+    return document()
 
 
 @function.route("*", "/api/{rest*}", auth=False)

@@ -37,7 +37,6 @@ from doable.observability import (
     serve_metrics,
     span,
 )
-from doable.services import access_tokens
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("doable.access")  # one line per request, with trace and correlation ids
@@ -211,7 +210,9 @@ class HttpFunction:
             try:
                 identity = self._authenticate(raw, app) if route.auth else Identity("")
                 if identity.read_only and raw.method != "GET" and not route.scoped:
-                    raise DomainError(access_tokens.READ_ONLY, 403, "Forbidden")
+                    from doable.services.access_tokens import READ_ONLY
+
+                    raise DomainError(READ_ONLY, 403, "Forbidden")
                 _check_ids(match.groupdict())
                 ctx = Context(
                     user_id=identity.user_id, correlation_id=correlation_id, traceparent=traceparent
@@ -243,8 +244,12 @@ class HttpFunction:
                 "send 'Authorization: Bearer <token>'; get a token from /api/auth/login "
                 "or create an access token in settings"
             )
-        identity = access_tokens.identify(app.uow(), app.tokens, token.strip())
+        # Imported here, not at the top: the token services bring SQLAlchemy, which the probes and the
+        # gateway (it forwards the token unread) need none of.
+        from doable.services.access_tokens import identify
         from doable.services.users import current_user
+
+        identity = identify(app.uow(), app.tokens, token.strip())
 
         # A valid signature is not enough: the account may have been deleted since the token was
         # issued, and its writes would then land on no user (or fail on the foreign key as a 500).
