@@ -165,7 +165,7 @@ class TaskRepository:
         source: sa.FromClause = db.tasks
         rank: ColumnElement[Any] | None = None
         if query.terms:
-            source, match, rank = self._text_match(query.terms)
+            source, match, rank = self._text_match(query.terms, ranked=query.effective_sort == RELEVANCE)
             conditions.append(match)
 
         keys = _sort_keys(query.effective_sort, rank)
@@ -196,8 +196,8 @@ class TaskRepository:
         )
 
     def _text_match(
-        self, terms: Sequence[str]
-    ) -> tuple[sa.FromClause, ColumnElement[bool], ColumnElement[Any]]:
+        self, terms: Sequence[str], *, ranked: bool
+    ) -> tuple[sa.FromClause, ColumnElement[bool], ColumnElement[Any] | None]:
         if self.postgres:
             tsquery = sa.func.to_tsquery(
                 sa.literal_column("'simple'"), " & ".join(f"{term}:*" for term in terms)
@@ -206,6 +206,14 @@ class TaskRepository:
             return db.tasks, search.op("@@")(tsquery), sa.func.ts_rank(search, tsquery).cast(sa.Float)
         match = " ".join(f'"{term}"*' for term in terms)
         fts = sa.table("tasks_fts")
+        matching = sa.literal_column("tasks_fts").op("MATCH")(match)
+        if not ranked:
+            # Sorted by a column, a search walks that column's index (migration 0008) and checks each
+            # row against the matches, gathered once; it stops after the page, whatever matches.
+            matched_ids: sa.Select[Any] = (
+                sa.select(sa.literal_column("rowid")).select_from(fts).where(matching)
+            )
+            return db.tasks, sa.literal_column("tasks.rowid").in_(matched_ids), None
         # Materialised first: joined directly, SQLite would rerun the MATCH once per row of the user's tasks.
         # bm25 is lower for better matches; negated so "higher ranks first" holds on both databases.
         matched = (
@@ -214,7 +222,7 @@ class TaskRepository:
                 (-sa.func.bm25(sa.literal_column("tasks_fts"))).label("rank"),
             )
             .select_from(fts)
-            .where(sa.literal_column("tasks_fts").op("MATCH")(match))
+            .where(matching)
             .cte("fts_match")
             .prefix_with("MATERIALIZED")
         )
@@ -234,8 +242,12 @@ def _sort_keys(sort: str, rank: ColumnElement[Any] | None) -> list[tuple[ColumnE
     if sort in ("priority", "-priority"):
         return [(t.priority_rank, sort == "priority"), *newest_first]
     # Tasks without a due date come last in both directions: nobody wants them first.
-    undated = sa.case((t.due_at.is_(None), 1), else_=0)
-    due = sa.func.coalesce(t.due_at, FAR_FUTURE)
+    # Constants inline, not bound: SQLite uses an index on these expressions (migration 0008) only
+    # when the query holds the very same constants.
+    undated = sa.case(
+        (t.due_at.is_(None), sa.literal(1, literal_execute=True)), else_=sa.literal(0, literal_execute=True)
+    )
+    due = sa.func.coalesce(t.due_at, sa.literal(FAR_FUTURE, db.UtcDateTime, literal_execute=True))
     return [(undated, True), (due, sort == "due_at"), *newest_first]
 
 
