@@ -32,8 +32,17 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 PASSWORD_MIN = 8
 PASSWORD_MAX = 200
 hasher = PasswordHasher()
-# Verifying against this when the email is unknown keeps login time the same either way.
-_DUMMY_HASH = hasher.hash("not-a-real-password")
+# Verifying against this when the email is unknown keeps login time the same either way. Hashed on
+# the first sign-in, not at import: an Argon2 hash is most of a cold start's CPU, and every function
+# imports this module while only sign-in needs the hash.
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hasher.hash("not-a-real-password")
+    return _DUMMY_HASH
 
 
 @dataclass(frozen=True)
@@ -104,10 +113,11 @@ def login(
     email = clean["email"]
     account = (throttle.LOGIN_PER_ACCOUNT, email)
     attempt = throttle.reserve(uow, [account, (throttle.LOGIN_PER_ADDRESS, client)], now or utcnow())
+    dummy = _dummy_hash()  # before the lookup, so the first sign-in costs the same for any email
     with uow:
         user = uow.users.by_email(email)
     try:
-        hasher.verify(user.password_hash if user else _DUMMY_HASH, clean["password"])
+        hasher.verify(user.password_hash if user else dummy, clean["password"])
     except (VerificationError, InvalidHashError):
         user = None
     if user is None:
