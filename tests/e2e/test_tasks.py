@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Locator, Page, Route, expect
 
+from doable.adapters.repositories import TaskRepository
+from doable.domain.model import Task, new_id, utcnow
+from doable.domain.query import TOTAL_CAP
 from tests.e2e.conftest import TIMEZONE, User, at
 
 if TYPE_CHECKING:
@@ -268,3 +271,18 @@ def test_completing_a_recurring_task_shows_its_next_instance_without_a_reload(
         assert spawned[0]["id"] != task["id"]
     finally:
         release.set()
+
+
+def test_past_a_thousand_matches_the_count_reads_1000_plus(
+    page: Page, user: User, embedded: Embedded
+) -> None:
+    user_id = user.api.get("/api/me").json()["id"]
+    with (
+        embedded.container.engine.begin() as connection
+    ):  # a thousand creates through the UI prove nothing more
+        tasks = TaskRepository(connection)
+        for number in range(TOTAL_CAP + 1):
+            tasks.add(Task(id=new_id(), user_id=user_id, title=f"Pile {number}", created_at=utcnow()))
+    page.goto("/")
+    expect(page.locator("#results")).to_have_text(re.compile(r"^1,000\+ tasks · "))
+    expect(page.get_by_role("button", name="Show more", exact=True)).to_be_visible()
