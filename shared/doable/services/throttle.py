@@ -67,6 +67,8 @@ def client_key(address: str | None) -> str:
 def reserve(uow: UnitOfWork, checks: Sequence[Check], now: datetime) -> list[int]:
     """Counts this attempt against every check, or raises TooManyAttempts before anything is tried.
 
+    Each attempt writes its row first and counts after that commit, so parallel attempts on other
+    replicas see each other: any that counts past the limit withdraws its row and is refused.
     Returns the ids of the attempt's rows: a failure leaves them in place, a success hands them to
     `succeeded`."""
     checks = [(limit, key) for limit, key in checks if limit.attempts > 0]
@@ -82,7 +84,9 @@ def reserve(uow: UnitOfWork, checks: Sequence[Check], now: datetime) -> list[int
         uow.attempts.remove(ids)  # others got there first: this one is refused and does not count
         uow.commit()
         _refuse_if_spent(uow, checks, now)
-    return []  # a success cleared the others' rows in between: this attempt goes on, uncounted
+    # The limit was past when this attempt counted, even if concurrent refusals have since withdrawn
+    # their rows: letting it through uncounted would let a burst of parallel guesses slip past.
+    raise TooManyAttempts("too many attempts at the same moment; try again in a second", 1)
 
 
 def succeeded(uow: UnitOfWork, ids: Sequence[int], clear: Sequence[Check] = ()) -> None:
