@@ -259,11 +259,11 @@ def test_completing_a_recurring_task_shows_its_next_instance_without_a_reload(
     monkeypatch.setattr(embedded.bus, "deliver", held)
     try:
         page.goto("/")
-        page.get_by_role("checkbox", name="Complete “Water the plants”").check()
+        page.get_by_role("checkbox", name="Complete “Water the plants”").click()
         expect(page.get_by_role("heading", name="All clear")).to_be_visible()  # refreshed before the spawn
         release.set()
         row = page.locator(".task", has_text="Water the plants")
-        expect(row).to_have_count(1)
+        expect(row).to_have_count(1, timeout=40_000)  # the page polls with growing waits, ~33 s in all
         day_after = datetime.now(ZONE).date() + timedelta(days=2)
         spawned = user.api.get("/api/tasks", params={"status": "open"}).json()["items"]
         expected = [(task["series_id"], day_after.isoformat())]
