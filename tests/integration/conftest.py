@@ -6,11 +6,12 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
 from doable.adapters.db import make_engine
-from doable.stack import Stack
+from doable.stack import FunctionPorts, Stack
 from tests.conftest import Api
 
 STACK_URL = "http://127.0.0.1:8080"
@@ -22,6 +23,20 @@ def database(local_stack: Stack) -> Iterator[sa.Engine]:
     engine = make_engine(secrets["database-url"])
     yield engine
     engine.dispose()
+
+
+def sidecar(local_stack: Stack, app_id: str) -> httpx.Client:
+    """A client of `app_id`'s own sidecar, holding that sidecar's API token, as its app would."""
+    token = local_stack.secrets()["dapr-api-token"]
+    port = FunctionPorts.of(app_id).dapr_http
+    return httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"dapr-api-token": token}, timeout=10)
+
+
+@pytest.fixture
+def publisher(local_stack: Stack) -> Iterator[httpx.Client]:
+    """The Dapr pub/sub API of a sidecar that may publish (relay-outbox's), for hand-made deliveries."""
+    with sidecar(local_stack, "relay-outbox") as client:
+        yield client
 
 
 @pytest.fixture

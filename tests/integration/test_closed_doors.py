@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from doable.stack import FunctionPorts, Stack
+from tests.integration.conftest import sidecar
 
 # Each would, if forwarded as written and normalised by a sidecar, leave the target app: the secret
 # store, the sidecar's metadata and shutdown, other apps' event and job routes.
@@ -54,13 +55,6 @@ def test_traversals_from_the_public_port_reach_no_sidecar_api(
     assert b"daprRuntimeVersion" not in reply and b'"components"' not in reply  # sidecar metadata
     # The gateway's sidecar is still up: shutdown was never reached.
     assert httpx.get("http://127.0.0.1:8080/readyz", timeout=5).status_code == 200
-
-
-def sidecar(local_stack: Stack, app_id: str) -> httpx.Client:
-    """A client of `app_id`'s own sidecar, holding that sidecar's API token, as its app would."""
-    token = local_stack.secrets()["dapr-api-token"]
-    port = FunctionPorts.of(app_id).dapr_http
-    return httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"dapr-api-token": token}, timeout=10)
 
 
 @pytest.mark.parametrize(

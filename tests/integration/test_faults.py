@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -20,15 +19,6 @@ from tests.facts import wait_caught_up, wait_for, wait_outbox_drained
 from tests.integration.conftest import audit_rows, eventually
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def publisher(local_stack: Stack) -> Iterator[httpx.Client]:
-    """The Dapr pub/sub API of a sidecar that may publish (relay-outbox's), for hand-made deliveries."""
-    token = local_stack.secrets()["dapr-api-token"]
-    port = FunctionPorts.of("relay-outbox").dapr_http
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"dapr-api-token": token}) as client:
-        yield client
 
 
 def publish(client: httpx.Client, topic: str, key: str, body: bytes, *, raw: bool = False) -> None:

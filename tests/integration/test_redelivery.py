@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
@@ -33,15 +32,6 @@ pytestmark = pytest.mark.integration
 TOPIC = "task-events"
 CONSUMER = "write-audit"  # its consumer group is named after it (dapr/local/components)
 ROUNDS = 3  # a fault that happened to land where nothing was left to redeliver is tried again
-
-
-@pytest.fixture
-def publisher(local_stack: Stack) -> Iterator[httpx.Client]:
-    """The Dapr pub/sub API of relay-outbox's sidecar, the one allowed to publish."""
-    token = local_stack.secrets()["dapr-api-token"]
-    port = FunctionPorts.of("relay-outbox").dapr_http
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"dapr-api-token": token}) as client:
-        yield client
 
 
 def consumed(function: str, event_type: str) -> dict[str, float]:

@@ -34,13 +34,13 @@ def uow(engine: sa.Engine, published: list[Event]) -> Callable[[], UnitOfWork]:
     return lambda: UnitOfWork(engine, published.extend)
 
 
-@pytest.fixture
-def user(uow: Callable[[], UnitOfWork]) -> User:
+def add_user(uow: Callable[[], UnitOfWork], name: str = "Test", timezone: str = "Europe/Paris") -> User:
+    """A stored account with a fresh id and e-mail, for tests that need someone to own things."""
     person = User(
         id=new_id(),
         email=f"{new_id()}@example.com",
-        name="Test",
-        timezone="Europe/Paris",
+        name=name,
+        timezone=timezone,
         password_hash="!",
         created_at=utcnow(),
     )
@@ -48,3 +48,8 @@ def user(uow: Callable[[], UnitOfWork]) -> User:
         work.users.add(person)
         work.commit()
     return person
+
+
+@pytest.fixture
+def user(uow: Callable[[], UnitOfWork]) -> User:
+    return add_user(uow)

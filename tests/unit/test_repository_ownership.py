@@ -14,10 +14,11 @@ from doable.adapters.unit_of_work import UnitOfWork
 from doable.chat.conversation import Conversation, state_key
 from doable.domain.errors import NotFound
 from doable.domain.events import Context, Event, EventType
-from doable.domain.model import Status, Task, User, new_id, utcnow
+from doable.domain.model import Status, Task, User, new_id
 from doable.domain.query import TaskQuery
 from doable.services import audit, chat, notifications, reminders, tasks
 from doable.services.consumers import consume
+from tests.unit.conftest import add_user
 
 UoW = Callable[[], UnitOfWork]
 NOW = datetime(2026, 11, 28, 10, tzinfo=UTC)
@@ -25,18 +26,7 @@ NOW = datetime(2026, 11, 28, 10, tzinfo=UTC)
 
 @pytest.fixture
 def intruder(uow: UoW) -> User:
-    person = User(
-        id=new_id(),
-        email=f"{new_id()}@example.com",
-        name="Intruder",
-        timezone="UTC",
-        password_hash="!",
-        created_at=utcnow(),
-    )
-    with uow() as work:
-        work.users.add(person)
-        work.commit()
-    return person
+    return add_user(uow, "Intruder", "UTC")
 
 
 @pytest.fixture
