@@ -145,7 +145,9 @@ def test_a_reminder_due_while_its_function_is_down_is_delivered_when_it_returns(
     token = local_stack.secrets()["dapr-api-token"]
     jobs_url = f"http://127.0.0.1:{FunctionPorts.of('fire-reminder').dapr_http}/v1.0-alpha1/jobs/fire-reminder--{task['id']}"
     assert eventually(
-        lambda: httpx.get(jobs_url, headers={"dapr-api-token": token}).status_code == 200, timeout=10
+        # fire-reminder may still be catching up after the broker faults above
+        lambda: httpx.get(jobs_url, headers={"dapr-api-token": token}).status_code == 200,
+        timeout=60,
     )
     local_stack.stop_function("fire-reminder")
     try:
