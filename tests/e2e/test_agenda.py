@@ -43,7 +43,7 @@ def test_today_shows_overdue_and_due_today(page: Page, user: User) -> None:
     )
     expect(page.locator(".task")).to_have_count(2)
 
-    page.get_by_role("checkbox", name="Complete “Overdue bill”").check()
+    page.get_by_role("checkbox", name="Complete “Overdue bill”").click()
     expect(page.get_by_role("region", name="Overdue")).to_have_count(0)
     expect(page.locator(".task-title")).to_have_text(["Early today"])
 

@@ -35,7 +35,7 @@ def test_completing_tasks_grows_no_badge_a_spawned_instance_does_and_mark_all_re
     page.reload()
     expect(page.get_by_role("button", name="Notifications, 1 unread")).to_be_visible()
 
-    page.get_by_role("checkbox", name="Complete “Water the plants”").check()
+    page.get_by_role("checkbox", name="Complete “Water the plants”").click()
     bell = page.get_by_role("button", name="Notifications, 2 unread")
     expect(bell).to_be_visible(timeout=15_000)  # the next instance is news: you did not add it
     bell.click()
