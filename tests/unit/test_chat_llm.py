@@ -21,8 +21,7 @@ from doable.adapters.inprocess import InProcessState
 from doable.adapters.unit_of_work import UnitOfWork
 from doable.chat.assistant import ParserInterpreter
 from doable.chat.conversation import Message
-from doable.chat.llm import LlmInterpreter, LlmSettings, interpreter_from_env, to_intent
-from doable.chat.parser import (
+from doable.chat.intents import (
     AddTask,
     CompleteTask,
     DeleteTask,
@@ -30,8 +29,9 @@ from doable.chat.parser import (
     ListTasks,
     RescheduleTask,
     TaskRef,
-    parse,
 )
+from doable.chat.llm import LlmInterpreter, LlmSettings, interpreter_from_env, to_intent
+from doable.chat.parser import parse
 from doable.domain.events import Context
 from doable.domain.model import User
 from doable.services import chat

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from doable.chat.parser import (
+from doable.chat.intents import (
     HINT_EMPTY,
     HINT_GENERAL,
     HINT_NO_TITLE,
@@ -27,8 +27,8 @@ from doable.chat.parser import (
     RescheduleTask,
     TaskRef,
     Unknown,
-    parse,
 )
+from doable.chat.parser import parse
 
 PARIS = "Europe/Paris"
 NY = "America/New_York"

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from doable.chat import matching, replies
-from doable.chat.parser import ListTasks, parse
+from doable.chat.intents import ListTasks
+from doable.chat.parser import parse
 from doable.domain.model import Task
 
 NOW = datetime(2026, 11, 28, 10, tzinfo=UTC)  # Saturday, 11:00 in Paris

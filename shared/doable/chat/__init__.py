@@ -1,6 +1,6 @@
 """The chat assistant's language side: what a message asks for, independent of how it is answered."""
 
-from doable.chat.parser import (
+from doable.chat.intents import (
     AddTask,
     CompleteTask,
     DeleteTask,
@@ -11,8 +11,8 @@ from doable.chat.parser import (
     RescheduleTask,
     TaskRef,
     Unknown,
-    parse,
 )
+from doable.chat.parser import parse
 
 __all__ = [
     "AddTask",

@@ -19,7 +19,7 @@ from typing import Protocol
 from doable.adapters.unit_of_work import UnitOfWork
 from doable.chat import matching, replies
 from doable.chat.conversation import Conversation, Message, Pending, Turn
-from doable.chat.parser import (
+from doable.chat.intents import (
     HINT_GENERAL,
     AddTask,
     CompleteTask,
@@ -31,8 +31,8 @@ from doable.chat.parser import (
     RescheduleTask,
     TaskRef,
     Unknown,
-    parse,
 )
+from doable.chat.parser import parse
 from doable.chat.replies import quote
 from doable.domain.errors import DomainError, NotFound, ValidationFailed
 from doable.domain.events import Context

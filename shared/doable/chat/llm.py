@@ -24,7 +24,7 @@ import httpx
 
 from doable.chat.assistant import Interpreter, ParserInterpreter
 from doable.chat.conversation import Message
-from doable.chat.parser import (
+from doable.chat.intents import (
     AddTask,
     CompleteTask,
     DeleteTask,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from doable.chat.parser import ListTasks
+from doable.chat.intents import ListTasks
 from doable.domain.model import Priority, Status, Task
 from doable.domain.recurrence import Recurrence
 
