@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 
-from doable.adapters.repositories import TaskRepository, UserRepository
+from doable.adapters.repositories.tasks import TaskRepository
+from doable.adapters.repositories.users import UserRepository
 from doable.domain.model import Priority, Status, Task, User, new_id
 from doable.domain.query import SORTS, TaskQuery
 from doable.domain.recurrence import Recurrence

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from doable.adapters.repositories import TaskRepository
+from doable.adapters.repositories.tasks import TaskRepository
 from doable.domain.model import Priority, Status, Task, new_id, utcnow
 from doable.domain.query import TOTAL_CAP
 from tests.conftest import Api

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Locator, Page, Route, expect
 
-from doable.adapters.repositories import TaskRepository
+from doable.adapters.repositories.tasks import TaskRepository
 from doable.domain.model import Task, new_id, utcnow
 from doable.domain.query import TOTAL_CAP
 from tests.e2e.conftest import TIMEZONE, User, at

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from doable.adapters import db
-from doable.adapters.repositories import AuditLog
+from doable.adapters.repositories.audit import AuditLog
 from doable.adapters.webhook_outbox import DELIVERED, FAILED, WebhookDeliveries
 from doable.domain.events import Event
 from doable.domain.model import User, new_id, utcnow

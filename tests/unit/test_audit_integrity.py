@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from doable.adapters import db
-from doable.adapters.repositories import entry_hash
+from doable.adapters.repositories.audit import entry_hash
 from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.events import Event, EventType, Topic
 from doable.services import audit

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from doable.adapters import db
-from doable.adapters.repositories import ConsumerLedger
+from doable.adapters.repositories.ledger import ConsumerLedger
 from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.events import Context, Event, EventType, task_events
 from doable.domain.model import User, new_task

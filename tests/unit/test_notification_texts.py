@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from doable.adapters import webhooks
-from doable.adapters.repositories import Notifications
+from doable.adapters.repositories.notifications import Notifications
 from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.events import Event, EventType, Topic
 from doable.domain.model import User

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from doable.adapters.repositories import TaskRepository
+from doable.adapters.repositories.tasks import TaskRepository
 from doable.domain.errors import FieldError
 from doable.domain.model import Task, new_id
 from doable.domain.query import RELEVANCE, TOTAL_CAP, TaskQuery, decode_cursor

@@ -6,7 +6,7 @@ import json
 
 import sqlalchemy as sa
 
-from doable.adapters.repositories import Notifications
+from doable.adapters.repositories.notifications import Notifications
 from doable.domain.model import User
 from doable.services import notifications
 

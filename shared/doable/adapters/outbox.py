@@ -11,7 +11,7 @@ from datetime import timedelta
 from opentelemetry.trace import SpanKind
 from sqlalchemy import Engine
 
-from doable.adapters.repositories import Outbox
+from doable.adapters.repositories.outbox import Outbox
 from doable.domain.events import Event
 from doable.domain.model import utcnow
 from doable.observability import current_traceparent, span

@@ -8,15 +8,13 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 
 from doable.adapters.access_tokens import AccessTokens
-from doable.adapters.repositories import (
-    AuditLog,
-    ConsumerLedger,
-    Notifications,
-    Outbox,
-    Schedules,
-    TaskRepository,
-    UserRepository,
-)
+from doable.adapters.repositories.audit import AuditLog
+from doable.adapters.repositories.ledger import ConsumerLedger
+from doable.adapters.repositories.notifications import Notifications
+from doable.adapters.repositories.outbox import Outbox
+from doable.adapters.repositories.schedules import Schedules
+from doable.adapters.repositories.tasks import TaskRepository
+from doable.adapters.repositories.users import UserRepository
 from doable.adapters.throttle import SignInAttempts
 from doable.adapters.webhook_outbox import WebhookDeliveries
 from doable.domain.events import Event

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from doable.adapters import db
-from doable.adapters.repositories import _insert
+from doable.adapters.repositories.dialect import insert
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 _c = db.webhook_deliveries.c
@@ -29,7 +29,7 @@ class WebhookDeliveries:
     def add(self, row: dict[str, Any]) -> bool:
         """Queues a delivery (one per event id); False when the event already has one."""
         statement = (
-            _insert(self.connection, db.webhook_deliveries)
+            insert(self.connection, db.webhook_deliveries)
             .values(status=PENDING, attempts=0, leased_until=None, **row)
             .on_conflict_do_nothing()
             .returning(_c.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from doable.adapters.repositories import GENESIS, entry_hash
+from doable.adapters.repositories.audit import GENESIS, entry_hash
 from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.errors import NotFound
 from doable.domain.events import Event

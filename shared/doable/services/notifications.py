@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, Engine
 
 from doable.adapters import webhooks
-from doable.adapters.repositories import AuditLog, Notifications, UserRepository
+from doable.adapters.repositories.audit import AuditLog
+from doable.adapters.repositories.notifications import Notifications
+from doable.adapters.repositories.users import UserRepository
 from doable.adapters.unit_of_work import UnitOfWork
 from doable.adapters.webhook_outbox import WebhookDeliveries
 from doable.domain.errors import NotFound

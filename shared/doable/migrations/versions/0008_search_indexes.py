@@ -1,7 +1,7 @@
 """Indexes that hand the list's sorts over in order under its filters, so a page stops after the page.
 
 The due-date sort orders by `CASE WHEN due_at IS NULL ...`, `COALESCE(due_at, <far future>)`, then
-newest first (adapters/repositories.py `_sort_keys`, which writes the constant inline for this); these
+newest first (adapters/repositories/tasks.py `_sort_keys`, which writes the constant inline for this); these
 indexes hold exactly those expressions, so the database walks one in order and stops at the page's last
 row instead of sorting every match. Plans before and after are in docs/performance.md.
 
