@@ -5,8 +5,9 @@ token in ~/.config/doable/credentials.json, readable by the owner only; `login -
 personal access token instead, and $DOABLE_TOKEN (with $DOABLE_SERVER) overrides the stored one for
 one command, for scripts. `token create|list|revoke` manage those tokens. Every other command talks to
 the public HTTP API with that token, so the terminal has the same filters, sorts and rules as the
-web app. Times are typed and shown on the user's own clock (their profile's time zone); --due also
-reads "tomorrow 9am" or "friday 3pm" with the chat assistant's parser. A failed request prints the
+web app. Times are typed and shown on the user's own clock (their profile's time zone, which sign-up
+sets to this machine's zone unless --timezone says otherwise); --due reads the one date vocabulary
+of docs/dates.md ("tomorrow 9am", "next friday", "in 2 hours", 2026-12-01 09:00). A failed request prints the
 server's problem detail, one line per invalid field, and exits 1.
 """
 
@@ -18,25 +19,26 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 import httpx
 
+from doable.domain.dates import read_when
 from doable.domain.model import parse_time
 from doable.domain.query import LIMIT_MAX, SORTS
-from doable.domain.recurrence import load_zone, localize
+from doable.domain.recurrence import load_zone
 
 PRIORITIES = ("high", "medium", "low")
 RECURRENCES = ("none", "daily", "weekly", "monthly")
 SHORT_ID = 8
 TITLE_WIDTH = 48
 _FULL_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_LOCAL = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}):(\d{2}))?$")
+LOCALTIME = Path("/etc/localtime")
 
 
 class ClientError(Exception):
@@ -122,26 +124,23 @@ def problem_text(response: httpx.Response) -> str:
 
 
 def read_time(text: str, zone: ZoneInfo, now: datetime | None = None) -> str:
-    """An RFC 3339 instant from RFC 3339, a local 'YYYY-MM-DD [HH:MM]', or words like 'friday 3pm'."""
-    text = text.strip()
+    """An RFC 3339 instant from words in the one date vocabulary (docs/dates.md) on `zone`'s clock."""
     try:
-        return format_utc(parse_time(text))
-    except ValueError:
-        pass
-    local = _LOCAL.match(text)
-    if local:
-        day = datetime.fromisoformat(local.group(1))
-        wall = time(int(local.group(2) or 9), int(local.group(3) or 0))
-        return format_utc(localize(datetime.combine(day.date(), wall), zone))
-    from doable.chat.parser import AddTask, parse  # the same reading of words as the chat assistant
+        return format_utc(read_when(text, now or datetime.now(zone), str(zone.key)))
+    except ValueError as error:  # ImpossibleDate too: its message says which dates exist
+        raise ClientError(str(error)) from None
 
-    intent = parse(f"add x {text}", now or datetime.now(zone), str(zone.key))
-    if isinstance(intent, AddTask) and intent.due_at is not None and intent.title == "x":
-        return format_utc(intent.due_at)
-    raise ClientError(
-        f"cannot read the time {text!r}; use e.g. 2026-12-01 09:00, 'tomorrow 9am' "
-        "or 2026-12-01T09:00:00+01:00"
-    )
+
+def local_zone_name(env: Mapping[str, str] | None = None, localtime: Path = LOCALTIME) -> str | None:
+    """This machine's IANA time zone: $TZ, else the zone /etc/localtime links to; None if unknown."""
+    env = os.environ if env is None else env
+    candidates = [env.get("TZ", "").removeprefix(":"), str(localtime.resolve()).partition("/zoneinfo/")[2]]
+    for name in candidates:
+        try:
+            return load_zone(name).key
+        except ValueError:
+            continue
+    return None
 
 
 def format_utc(value: datetime) -> str:
@@ -203,6 +202,9 @@ def _login(args: argparse.Namespace, io: Io) -> int:
     if args.register:
         body: dict[str, Any] = {"email": email, "password": password}
         body |= {key: value for key in ("name", "timezone") if (value := getattr(args, key))}
+        # Without --timezone the account takes this machine's zone, so "tomorrow 9am" is 9 AM here.
+        if "timezone" not in body and (local := local_zone_name()):
+            body["timezone"] = local
         answer = server.request("POST", "/auth/register", json=body)
     else:
         answer = server.request("POST", "/auth/login", json={"email": email, "password": password})
@@ -213,6 +215,13 @@ def _login(args: argparse.Namespace, io: Io) -> int:
         f"{verb} to {server.base_url} as {user['email']} (times in {user['timezone']}); token in {path}",
         file=io.out,
     )
+    local = local_zone_name()
+    if local is not None and local != user["timezone"]:
+        print(
+            f"note: this machine's time zone is {local}, but your account reads and shows times in "
+            f"{user['timezone']}; change the account's time zone in the web app's settings if that is wrong",
+            file=io.out,
+        )
     return 0
 
 

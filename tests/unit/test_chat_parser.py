@@ -47,6 +47,11 @@ FALL = utc(2026, 10, 24, 10)
 # Sunday 31 Jan 2027, the last day of a 31-day month.
 JAN_31 = utc(2027, 1, 31, 10)
 
+# Monday 30 Nov 2026, 11:00 in Paris: "friday" and "next friday" fall in different weeks.
+MONDAY = utc(2026, 11, 30, 10)
+FEB_DAYS = "it has 29 days, so pick a day from 1 to 29"
+OUTSIDE = "is outside the years Doable keeps; pick a date from 1970 to 2200"
+
 IT = TaskRef(None)
 
 CASES: list[tuple[str, str, datetime, Intent]] = [
@@ -161,7 +166,7 @@ CASES: list[tuple[str, str, datetime, Intent]] = [
         "I need to renew passport by next month",
         PARIS,
         NOW,
-        AddTask("renew passport", due_at=utc(2026, 12, 1, 8)),
+        AddTask("renew passport", due_at=utc(2026, 12, 28, 8)),  # the same day next month
     ),
     ("add café ☕ tomorrow", PARIS, NOW, AddTask("café ☕", due_at=utc(2026, 11, 29, 8))),
     # --- lists and searches -------------------------------------------------------------------
@@ -251,7 +256,16 @@ CASES: list[tuple[str, str, datetime, Intent]] = [
     ("add x in 2 weeks", NY, FALL, AddTask("x", due_at=utc(2026, 11, 7, 14))),  # EDT now, EST then
     # --- month ends -----------------------------------------------------------------------------
     ("add x in 1 month", PARIS, JAN_31, AddTask("x", due_at=utc(2027, 2, 28, 8))),
-    ("add x next month", PARIS, JAN_31, AddTask("x", due_at=utc(2027, 2, 1, 8))),
+    ("add x next month", PARIS, JAN_31, AddTask("x", due_at=utc(2027, 2, 28, 8))),  # clamped
+    # --- the date vocabulary's choices (docs/dates.md) -----------------------------------------------
+    ("add x next friday", PARIS, NOW, AddTask("x", due_at=utc(2026, 12, 4, 8))),  # said on a Saturday
+    ("add x next friday", PARIS, MONDAY, AddTask("x", due_at=utc(2026, 12, 11, 8))),  # next week's
+    ("add x friday", PARIS, MONDAY, AddTask("x", due_at=utc(2026, 12, 4, 8))),  # the coming one
+    ("add x next month", PARIS, NOW, AddTask("x", due_at=utc(2026, 12, 28, 8))),
+    ("add x feb 31", PARIS, NOW, Unknown("add x feb 31", f"February has no 31st; {FEB_DAYS}.")),
+    ("move it to feb 30", PARIS, NOW, Unknown("move it to feb 30", f"February has no 30th; {FEB_DAYS}.")),
+    ("add x on 9999-01-01", PARIS, NOW, Unknown("add x on 9999-01-01", f"The year 9999 {OUTSIDE}.")),
+    ("add x 0001-01-01 9am", PARIS, NOW, Unknown("add x 0001-01-01 9am", f"The year 1 {OUTSIDE}.")),
     # February has no 31st, so the series starts on 31 March, after Paris has moved to CEST.
     (
         "add rent every month on the 31st",

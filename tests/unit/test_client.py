@@ -110,7 +110,9 @@ def test_due_dates_can_be_typed_in_words(cli: Terminal) -> None:
     due = datetime.strptime(row[4], "%Y-%m-%d %H:%M")
     assert (due.strftime("%A"), due.hour) == ("Friday", 15)
     assert cli("add", "x", "--due", "someday maybe") == 1
-    assert cli.err.startswith("error: cannot read the time 'someday maybe'")
+    assert cli.err.startswith("error: cannot read 'someday maybe' as a date; use e.g. 'tomorrow 9am'")
+    assert cli("add", "x", "--due", "feb 31") == 1
+    assert cli.err == "error: February has no 31st; it has 29 days, so pick a day from 1 to 29\n"
 
 
 def test_list_has_the_apis_filters_and_sorts(cli: Terminal) -> None:
@@ -207,3 +209,36 @@ def test_times_read_on_the_users_clock() -> None:
     assert client.read_time("tomorrow 9am", PARIS, now) == "2026-11-29T08:00:00Z"
     assert client.show_time("2030-06-01T07:30:00.000Z", PARIS) == "2030-06-01 09:30"
     assert parse_time(client.read_time("friday 3pm", PARIS, now)).astimezone(PARIS).day == 4
+
+
+def test_sign_up_takes_this_machines_time_zone_so_9am_means_9am_here(
+    embedded_url: str, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    terminal = Terminal(embedded_url)
+    assert terminal("login", "--server", embedded_url, "--register", "--email", terminal.email) == 0
+    assert f"as {terminal.email} (times in Asia/Tokyo)" in terminal.out
+    terminal.add("Standup", "--due", "tomorrow 9am")
+    (row,) = terminal.rows()
+    assert row[4].endswith(" 09:00")
+    stored = client.Credentials.load()
+    (task,) = client.Server(stored.server, stored.token).request("GET", "/tasks")["items"]
+    assert parse_time(task["due_at"]).astimezone(ZoneInfo("Asia/Tokyo")).hour == 9
+
+
+def test_signing_in_where_the_clock_differs_from_the_accounts_says_so(
+    cli: Terminal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    assert cli("login", "--server", cli.server, "--email", cli.email) == 0
+    assert "note: this machine's time zone is America/New_York, but your account reads and shows times in " \
+        "Europe/Paris" in cli.out  # fmt: skip
+
+
+def test_the_local_time_zone_comes_from_tz_or_etc_localtime(tmp_path: Path) -> None:
+    link = tmp_path / "localtime"
+    link.symlink_to("/usr/share/zoneinfo/Europe/Paris")
+    assert client.local_zone_name({"TZ": ":Asia/Tokyo"}, link) == "Asia/Tokyo"
+    assert client.local_zone_name({}, link) == "Europe/Paris"
+    assert client.local_zone_name({"TZ": "Not/AZone"}, link) == "Europe/Paris"
+    assert client.local_zone_name({}, tmp_path / "missing") is None

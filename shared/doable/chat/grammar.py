@@ -23,8 +23,7 @@ from doable.domain.dates import (
     last_day,
     monday,
     month_after,
-    next_weekday,
-    weekday_index,
+    weekday_date,
     weekend,
 )
 from doable.domain.model import REMINDER_MAX_MINUTES
@@ -212,7 +211,7 @@ LIST_RULES = (
         lambda f, ctx: _tagged(f, ctx) if f["t"] else {"tags": (f["t2"].lstrip("#"),)},
     ),
     *(_period_rule(pattern, day_of) for pattern, day_of in SINGLE_DAYS),
-    _period_rule(WEEKDAY, lambda f, ctx: next_weekday(ctx.today, weekday_index(f))),
+    _period_rule(WEEKDAY, lambda f, ctx: weekday_date(f, ctx.today)),
     _period_rule("tonight|tonite|this (?:morning|afternoon|evening)", in_days(0)),
     _period_rule("yesterday", in_days(-1)),
     rule("this week|(?:the )?rest of (?:the |this )?week|this coming week|the week", _span(monday, 6)),

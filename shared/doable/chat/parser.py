@@ -54,7 +54,7 @@ from doable.chat.intents import (
     TaskRef,
     Unknown,
 )
-from doable.domain.dates import due_instant
+from doable.domain.dates import ImpossibleDate, due_instant
 from doable.domain.model import TITLE_MAX
 from doable.domain.phrases import Context, ContradictionError, Slots, merge, scan
 from doable.domain.recurrence import load_zone
@@ -438,8 +438,13 @@ def parse(message: str, now: datetime, timezone: str) -> Intent:
         return Unknown(text[:MAX_MESSAGE], HINT_TOO_LONG)
     utc_now = now.astimezone(UTC)
     ctx = Context(now=utc_now, zone=zone, today=utc_now.astimezone(zone).date())
-    for reader in _READERS:
-        intent = reader(text, ctx)
-        if intent is not None:
-            return intent
+    try:
+        for reader in _READERS:
+            intent = reader(text, ctx)
+            if intent is not None:
+                return intent
+    except ImpossibleDate as error:
+        # "feb 31" reads as nothing else, so the user hears why rather than getting an odd title.
+        reason = str(error)
+        return Unknown(text, f"{reason[0].upper()}{reason[1:]}.")
     return Unknown(text, HINT_GENERAL)

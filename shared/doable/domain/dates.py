@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+from doable.domain.model import TIME_MAX, TIME_MIN, TimeOutOfRange, parse_input_time
 from doable.domain.phrases import (
     NUM,
+    UNIT,
     Context,
     ContradictionError,
     DayOf,
@@ -22,7 +24,9 @@ from doable.domain.phrases import (
     minutes_of,
     number_of,
     rule,
+    scan,
 )
+from doable.domain.recurrence import load_zone
 
 # A date with no time of day means this time: the start of a working day.
 DEFAULT_TIME = time(9)
@@ -36,6 +40,15 @@ _PART_TIMES = {
 # "tonight at 9" means 21:00; a bare hour is read in the afternoon/evening of these parts.
 _PM_PARTS = frozenset({"afternoon", "evening", "night", "tonight"})
 MAX_DAYS_AHEAD = 3660
+# The years the API accepts (doable.domain.model.TIME_RANGE): a date outside them is refused here,
+# with the reason, instead of failing later as an odd title or a 422.
+YEAR_MIN, YEAR_MAX = TIME_MIN.year, TIME_MAX.year - 1
+
+
+class ImpossibleDate(ValueError):
+    """A date that does not exist (31 February) or lies outside the years Doable keeps."""
+
+
 WEEKDAYS = {
     name: index
     for index, names in enumerate(
@@ -74,6 +87,20 @@ _MONTHS = {
     )
     for name in names.split()
 }
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 ORD = "(?:st|nd|rd|th)"
 _YEAR = "(?:(?: ,)? (?P<y>[0-9]{4}))?"
@@ -96,32 +123,53 @@ def last_day(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _safe_date(year: int, month: int, day: int) -> date | None:
-    if not 2000 <= year <= 2200:
-        return None
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
+def _real_date(year: int, month: int, day: int) -> date:
+    """The date, or ImpossibleDate saying why there is none ("February has no 31st")."""
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise ImpossibleDate(
+            f"the year {year} is outside the years Doable keeps; pick a date from {YEAR_MIN} to {YEAR_MAX}"
+        )
+    if not 1 <= month <= 12:
+        raise ImpossibleDate(f"there is no month {month}; months run from 1 to 12")
+    if not 1 <= day <= calendar.monthrange(year, month)[1]:
+        raise ImpossibleDate(_no_such_day(month, day, year))
+    return date(year, month, day)
 
 
-def _upcoming(today: date, month: int, day: int) -> date | None:
+def _no_such_day(month: int, day: int, year: int | None = None) -> str:
+    name = _MONTH_NAMES[month - 1] + ("" if year is None else f" {year}")
+    longest = 29 if month == 2 and year is None else calendar.monthrange(year or 2001, month)[1]
+    return f"{name} has no {ordinal(day)}; it has {longest} days, so pick a day from 1 to {longest}"
+
+
+def ordinal(day: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 21st."""
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
+def _upcoming(today: date, month: int, day: int) -> date:
     """The next such date on or after today; 29 February waits for a leap year."""
-    for year in range(today.year, today.year + 9):
-        candidate = _safe_date(year, month, day)
-        if candidate is not None and candidate >= today:
-            return candidate
-    return None
+    if not 1 <= day <= calendar.monthrange(2000, month)[1]:  # 2000 is a leap year: the longest February
+        raise ImpossibleDate(_no_such_day(month, day))
+    year = today.year
+    while (candidate := _fits(year, month, day)) is None or candidate < today:
+        year += 1
+    return _real_date(year, month, day)
 
 
-def _iso_date(found: re.Match[str], _ctx: Context) -> date | None:
-    return _safe_date(int(found["y"]), int(found["mo"]), int(found["d"]))
+def _fits(year: int, month: int, day: int) -> date | None:
+    return date(year, month, day) if day <= calendar.monthrange(year, month)[1] else None
 
 
-def _named_date(found: re.Match[str], ctx: Context) -> date | None:
+def _iso_date(found: re.Match[str], _ctx: Context) -> date:
+    return _real_date(int(found["y"]), int(found["mo"]), int(found["d"]))
+
+
+def _named_date(found: re.Match[str], ctx: Context) -> date:
     month, day = _MONTHS[found["mon"]], int(found["d"])
     if found["y"]:
-        return _safe_date(int(found["y"]), month, day)
+        return _real_date(int(found["y"]), month, day)
     return _upcoming(ctx.today, month, day)
 
 
@@ -136,9 +184,10 @@ def monday(today: date) -> date:
     return today - timedelta(days=today.weekday())
 
 
-def _first_of_next_month(today: date) -> date:
-    year, month = month_after(today.year, today.month)
-    return date(year, month, 1)
+def same_day_next_month(today: date, count: int = 1) -> date:
+    """The same day `count` months on, clamped to the month's last day (31 Jan → 28 Feb)."""
+    year, month = month_after(today.year, today.month, count)
+    return date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
 
 
 def in_days(count: int) -> DayOf:
@@ -165,13 +214,28 @@ SINGLE_DAYS: tuple[tuple[str, DayOf], ...] = (
     ),
 )
 WEEKDAY = (
-    rf"(?:(?:on|this|next|coming|this coming) )?(?P<wd>{FULL_DAYS})"
-    rf"|(?:on|this|next|by|until|for|before|due) (?P<wd2>{SHORT_DAYS})"
+    rf"(?:on |by |until |for |before |due )?(?P<next>next) (?P<wd3>{FULL_DAYS}|{SHORT_DAYS})"
+    rf"|(?:(?:on|this|coming|this coming) )?(?P<wd>{FULL_DAYS})"
+    rf"|(?:on|this|by|until|for|before|due) (?P<wd2>{SHORT_DAYS})"
 )
 
 
 def weekday_index(found: re.Match[str]) -> int:
-    return WEEKDAYS[group(found, "wd", "wd2")]
+    return WEEKDAYS[group(found, "wd", "wd2", "wd3")]
+
+
+def weekday_date(found: re.Match[str], today: date) -> date:
+    """ "friday" is the coming one (a week away on a Friday); "next friday" is the one in next week."""
+    if found["next"]:
+        return monday(today) + timedelta(days=7 + weekday_index(found))
+    return next_weekday(today, weekday_index(found))
+
+
+def _weekday(found: re.Match[str], ctx: Context) -> Update:
+    # A plain weekday stays a weekday, so "every friday" can check that the two agree.
+    if found["next"]:
+        return {"day": weekday_date(found, ctx.today)}
+    return {"weekday": weekday_index(found)}
 
 
 # ------------------------------------------------------------------------- rules for a due time
@@ -200,8 +264,7 @@ def _relative(found: re.Match[str], ctx: Context) -> Update | None:
     if unit.startswith("month"):
         if count > MAX_DAYS_AHEAD // 28:
             return None
-        year, month = month_after(ctx.today.year, ctx.today.month, count)
-        return {"day": date(year, month, min(ctx.today.day, calendar.monthrange(year, month)[1]))}
+        return {"day": same_day_next_month(ctx.today, count)}
     minutes = minutes_of(str(count), unit)
     if minutes > MAX_DAYS_AHEAD * 1440:
         return None
@@ -235,9 +298,9 @@ _PART_RULES = (
 )
 WHEN_RULES = (
     *(_day_rule(pattern, day_of) for pattern, day_of in SINGLE_DAYS),
-    rule(WEEKDAY, lambda f, _ctx: {"weekday": weekday_index(f)}),
+    rule(WEEKDAY, _weekday),
     rule("next week", lambda _f, ctx: {"day": monday(ctx.today) + timedelta(days=7)}),
-    rule("next month", lambda _f, ctx: {"day": _first_of_next_month(ctx.today)}),
+    rule("next month", lambda _f, ctx: {"day": same_day_next_month(ctx.today)}),
     rule(
         "(?:this |the |on the |over the )?weekend",
         lambda _f, ctx: {"day": max(weekend(ctx.today), ctx.today)},
@@ -308,3 +371,52 @@ def _next_month_day(ctx: Context, day: int, wall: time) -> datetime:
                 return candidate
         year, month = month_after(year, month)
     raise ContradictionError
+
+
+# ------------------------------------------------------------------------------ durations, reading
+
+DURATION = rf"(?P<n>{NUM}) ?{UNIT}|half an hour"
+
+
+def duration_minutes(found: re.Match[str]) -> int:
+    """Minutes of a DURATION match: "2 hours" → 120, "3 days" → 4320, "half an hour" → 30."""
+    return 30 if found["n"] is None else minutes_of(found["n"], found["u"])
+
+
+_ISO_T = re.compile(r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})t([0-9]{1,2}:[0-9]{2})$")
+_READ_RULES = (*WHEN_RULES, rule("at|on|by|,|due", {}))
+EXAMPLES = "'tomorrow 9am', 'next friday', 'in 2 hours' or 2026-12-01 09:00"
+
+
+def read_when(text: str, now: datetime, timezone: str) -> datetime:
+    """The UTC instant `text` names on the wall clock of `timezone` (see docs/dates.md).
+
+    Accepts RFC 3339 with an offset as well as the phrases above. Raises ImpossibleDate for a date
+    that does not exist or lies outside YEAR_MIN..YEAR_MAX, and ValueError for text it cannot read;
+    both messages say what to type instead.
+    """
+    zone = load_zone(timezone)
+    raw = " ".join(text.split())
+    if not raw:
+        raise ValueError(f"no date given; type one, e.g. {EXAMPLES}")
+    try:
+        return parse_input_time(raw)
+    except TimeOutOfRange:
+        raise ImpossibleDate(
+            f"{raw!r} is outside the dates Doable keeps ({YEAR_MIN} to {YEAR_MAX})"
+        ) from None
+    except ValueError:
+        pass  # not RFC 3339: read it as words
+    words = _ISO_T.sub(r"\1 \2", raw.lower().rstrip("."))
+    utc_now = now.astimezone(UTC)
+    ctx = Context(now=utc_now, zone=zone, today=utc_now.astimezone(zone).date())
+    slots = scan(words, _READ_RULES, ctx, Slots(), lenient=False)
+    try:
+        instant = None if slots is None else due_instant(slots, ctx)
+    except ContradictionError:
+        instant = None
+    if instant is None:
+        raise ValueError(f"cannot read {raw!r} as a date; use e.g. {EXAMPLES}")
+    if not TIME_MIN <= instant < TIME_MAX:
+        raise ImpossibleDate(f"{raw!r} is outside the dates Doable keeps ({YEAR_MIN} to {YEAR_MAX})")
+    return instant

@@ -10,6 +10,9 @@ import { reminderField } from "./reminder-field.js";
 import { tagInput } from "./tag-input.js";
 
 const PRIORITIES = ["high", "medium", "low"];
+// The dates the API keeps (1970–2200); the browser's date input would otherwise take year 1 or 9999.
+const DATE_MIN = "1970-01-01";
+const DATE_MAX = "2200-12-31";
 const RECURRENCES = [["none", "Does not repeat"], ["daily", "Every day"], ["weekly", "Every week"], ["monthly", "Every month"]];
 
 /** Opens the dialog for `task`, or for a new task; saving announces "tasks-changed". */
@@ -31,7 +34,7 @@ export async function openEditor(task = null) {
         h("span", {}, p[0].toUpperCase() + p.slice(1))))),
   );
   const tags = tagInput(task?.tags ?? [], known);
-  const date = h("input", { type: "date", name: "due-date", value: due.date, "aria-label": "Due date", oninput: sync });
+  const date = h("input", { type: "date", name: "due-date", min: DATE_MIN, max: DATE_MAX, value: due.date, "aria-label": "Due date", oninput: sync });
   const time = h("input", { type: "time", name: "due-time", value: due.time, "aria-label": "Due time", oninput: sync });
   const clearDue = h("button", { type: "button", class: "btn btn-ghost btn-sm", onclick: () => { date.value = ""; time.value = ""; sync(); } }, "Clear");
   const recurrence = h("select", { name: "recurrence" },
@@ -95,6 +98,9 @@ export async function openEditor(task = null) {
   /** What the browser can tell before asking the server, as one field error (or null). */
   function localProblem() {
     if (!title.value.trim()) return { field: "title", message: "Give the task a title." };
+    // An impossible date ("31 February") leaves the input empty but marked bad: say so, never save it undated.
+    if (date.validity.badInput) return { field: "due_at", message: "That date does not exist; pick a real day (e.g. 28 February, not 31 February)." };
+    if (date.value && (date.value < DATE_MIN || date.value > DATE_MAX)) return { field: "due_at", message: "Pick a date from 1970 to 2200." };
     if (time.value && !date.value) return { field: "due_at", message: "Pick a date for this time." };
     if (reminder.value() === undefined) return { field: "reminder_minutes_before", message: "Enter how long before, as a whole number." };
     return null;
