@@ -1,9 +1,12 @@
 # syntax=docker/dockerfile:1.7
 # One image for every Doable function: FUNCTION_TARGET (the Dapr app-id) picks which one `doable serve`
 # runs, so a release builds, scans and signs a single artefact. Bump the base with its exact tag below.
+# BASE: any Python 3.11 image with `python` on PATH; scripts/cluster/images.sh passes a local one
+# (no registry is reachable there). Releases keep this default.
+ARG BASE=python:3.11.14-slim-trixie
 
 # --- build: resolve and install the doable distribution into a self-contained virtualenv -----------
-FROM python:3.11.14-slim-trixie AS build
+FROM ${BASE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -22,7 +25,7 @@ RUN pip install --no-cache-dir . \
  && python -m compileall -q -j 0 --invalidation-mode unchecked-hash /opt/venv
 
 # --- runtime: the slim base, the virtualenv and the function handlers; nothing else ------------------
-FROM python:3.11.14-slim-trixie AS runtime
+FROM ${BASE} AS runtime
 RUN groupadd --system --gid 10001 doable \
  && useradd --system --uid 10001 --gid doable --no-create-home --shell /usr/sbin/nologin doable
 COPY --from=build /opt/venv /opt/venv
