@@ -314,6 +314,9 @@ sed -e "s#@COREDNS_IMAGE@#$COREDNS_IMAGE#g" -e "s#@DNS_SERVICE_IP@#$DNS_SERVICE_
 kubectl_ -n kube-system rollout status deployment/coredns --timeout=180s >/dev/null \
   || die "CoreDNS did not become ready: kubectl -n kube-system describe pods -l k8s-app=kube-dns"
 
+# Doable's images (dev.local/{postgres,kafka,doable}) and its PostgreSQL and Kafka in doable-infra.
+"$ROOT/scripts/cluster/images.sh" && "$ROOT/scripts/cluster/doable.sh" infra
+
 log "cluster up in $((SECONDS - START)) s"
 cat <<USAGE
 
