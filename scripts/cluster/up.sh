@@ -315,7 +315,7 @@ kubectl_ -n kube-system rollout status deployment/coredns --timeout=180s >/dev/n
   || die "CoreDNS did not become ready: kubectl -n kube-system describe pods -l k8s-app=kube-dns"
 
 # Doable's images (dev.local/{postgres,kafka,doable}) and its PostgreSQL and Kafka in doable-infra.
-"$ROOT/scripts/cluster/images.sh" && "$ROOT/scripts/cluster/doable.sh" infra
+"$ROOT/scripts/cluster/images.sh"; "$ROOT/scripts/cluster/doable.sh" infra  # (not &&: set -e ignores a failure before it)
 
 log "cluster up in $((SECONDS - START)) s"
 cat <<USAGE
