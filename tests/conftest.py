@@ -136,9 +136,7 @@ def api(base_url: str) -> Iterator[Api]:
 def database(base_url: str, request: pytest.FixtureRequest) -> Iterator[sa.Engine]:
     """The database behind `base_url`: the embedded server's own engine, or the local stack's PostgreSQL."""
     if base_url != STACK_URL:
-        from doable.bootstrap import container
-
-        yield container().engine
+        yield request.getfixturevalue("embedded").container.engine
         return
     engine = make_engine(request.getfixturevalue("local_stack").secrets()["database-url"])
     yield engine

@@ -17,6 +17,7 @@ from doable.http.problem import json_response
 from doable.services import chat
 
 if TYPE_CHECKING:
+    from doable.bootstrap import Container
     from doable.chat.mcp_server import McpEndpoint
 
 function = HttpFunction("chat")
@@ -27,13 +28,13 @@ _mcp: list[McpEndpoint] = []
 _mcp_lock = threading.Lock()
 
 
-def mcp() -> McpEndpoint:
+def mcp(app: Container) -> McpEndpoint:
     if not _mcp:
         with _mcp_lock:
             if not _mcp:
                 from doable.chat.mcp_server import McpEndpoint
 
-                _mcp.append(McpEndpoint())
+                _mcp.append(McpEndpoint(app))
     return _mcp[0]
 
 
@@ -54,7 +55,7 @@ def conversation(request: Request) -> Response:
 # list tools and call the reading ones; the tools that write refuse it themselves.
 @function.post("/mcp", scoped=True)
 def agent_tools(request: Request) -> Response:
-    return mcp().handle(request)
+    return mcp(request.app).handle(request)
 
 
 handler = function.handler

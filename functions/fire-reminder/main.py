@@ -3,7 +3,7 @@
 from flask import Response
 
 from doable.adapters.unit_of_work import UnitOfWork
-from doable.bootstrap import container
+from doable.bootstrap import Container
 from doable.domain.events import Event
 from doable.http.events import EventFunction
 from doable.http.function import Request
@@ -11,8 +11,8 @@ from doable.http.problem import json_response
 from doable.services import reminders
 
 
-def schedule_reminder(uow: UnitOfWork, event: Event) -> None:
-    reminders.on_task_event(uow, event, container().jobs)
+def schedule_reminder(app: Container, uow: UnitOfWork, event: Event) -> None:
+    reminders.on_task_event(uow, event, app.jobs)
 
 
 function = EventFunction("fire-reminder", schedule_reminder, wants=reminders.concerns)

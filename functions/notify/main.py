@@ -2,10 +2,16 @@
 
 import threading
 
+from doable.adapters.unit_of_work import UnitOfWork
+from doable.bootstrap import Container
 from doable.domain.events import Event
 from doable.http.events import EventFunction
 from doable.http.function import Request
 from doable.services import notifications
+
+
+def record(app: Container, uow: UnitOfWork, event: Event) -> None:
+    notifications.record(uow, event)
 
 
 def deliver_webhook(request: Request, event: Event) -> None:
@@ -17,5 +23,5 @@ def deliver_webhook(request: Request, event: Event) -> None:
     ).start()
 
 
-function = EventFunction("notify", notifications.record, wants=notifications.concerns, after=deliver_webhook)
+function = EventFunction("notify", record, wants=notifications.concerns, after=deliver_webhook)
 handler = function.handler

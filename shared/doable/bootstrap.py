@@ -1,14 +1,17 @@
-"""Wires the adapters for the way Doable runs (embedded or behind a Dapr sidecar) into one container."""
+"""The composition root: the adapters for the way Doable runs (embedded or behind a Dapr sidecar) in one
+container, handed to the functions that serve with it. Nothing looks the container up."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from doable.config import GATEWAY, Settings
+from doable.config import GATEWAY, REPO_ROOT, Settings
 from doable.services.ports import EventPublisher, JobScheduler, SecretStore, StateStore
 
 # The adapters are imported where they are first built, not here: SQLAlchemy, the sidecar's HTTP
@@ -18,10 +21,21 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from doable.adapters.dapr import DaprSidecar
+    from doable.adapters.invokers import Handler, Invoker
     from doable.adapters.outbox import OutboxDispatcher
     from doable.adapters.tokens import TokenService
     from doable.adapters.unit_of_work import UnitOfWork
-    from doable.http.gateway import Invoker
+
+COMPONENTS = REPO_ROOT / "dapr" / "local" / "components"  # the local stack's, read by the embedded mode
+
+
+class Function(Protocol):
+    """What the root needs of a function (doable.http.function.HttpFunction): its handler, and to bind it."""
+
+    @property
+    def handler(self) -> Handler: ...
+
+    def bind(self, app: Container) -> None: ...
 
 
 @dataclass
@@ -34,7 +48,6 @@ class Container:
     state: StateStore
     sidecar: DaprSidecar | None = None
     invoker: Invoker | None = None  # the gateway's way to reach the other functions
-    extras: dict[str, Any] = field(default_factory=dict)
 
     needs_database: bool = True  # the gateway only forwards: it reads no database and no secret
 
@@ -102,27 +115,20 @@ def _database_ok(engine: Engine) -> bool:
         return False
 
 
-_lock = threading.Lock()
-_container: Container | None = None
+def build(settings: Settings, functions: Mapping[str, Function], components: Path = COMPONENTS) -> Container:
+    """The container for the way `settings` say Doable runs, with `functions` bound to it.
 
-
-def container(settings: Settings | None = None) -> Container:
-    """The process's container, built on first use so a function starts before its sidecar is ready."""
-    global _container
-    if _container is not None:  # the hot path: every request asks
-        return _container
-    with _lock:
-        if _container is None:
-            settings = settings or Settings.from_env()
-            _container = build_dapr(settings) if settings.mode == "dapr" else build_embedded(settings)
-        return _container
-
-
-def install(built: Container) -> None:
-    """Makes `built` the process's container (embedded mode and tests wire their own)."""
-    global _container
-    with _lock:
-        _container = built
+    Behind a sidecar the process serves one function and Dapr delivers its events and jobs; embedded,
+    every function shares one container, and events, jobs and the gateway's calls go from one
+    function's handler to another's in this process.
+    """
+    if settings.mode == "dapr":
+        built = build_dapr(settings)
+    else:
+        built = build_embedded(settings, functions, components)
+    for function in functions.values():
+        function.bind(built)
+    return built
 
 
 def build_dapr(settings: Settings) -> Container:
@@ -133,7 +139,7 @@ def build_dapr(settings: Settings) -> Container:
         DaprSidecar,
         DaprStateStore,
     )
-    from doable.http.gateway import DaprInvoker
+    from doable.adapters.invokers import DaprInvoker
 
     sidecar = DaprSidecar()
     secret_store = DaprSecretStore(sidecar, settings.secret_store)
@@ -150,21 +156,62 @@ def build_dapr(settings: Settings) -> Container:
     )
 
 
-def build_embedded(settings: Settings) -> Container:
+def build_embedded(
+    settings: Settings, functions: Mapping[str, Function], components: Path = COMPONENTS
+) -> Container:
+    """Every function in this process: the bus and the job timer deliver to their handlers directly,
+    the bus to the functions that the Dapr components subscribe to each topic."""
     from doable.adapters.inprocess import InProcessBus, InProcessJobs, InProcessState, LocalSecrets
+    from doable.adapters.invokers import InProcessDelivery, InProcessInvoker
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.database_url or f"sqlite:///{settings.data_dir / 'doable.db'}"
     secret_store = LocalSecrets(
         settings.data_dir / "secrets.json", defaults={"jwt-signing-key": lambda: secrets.token_urlsafe(48)}
     )
-    bus = InProcessBus()
+    handlers = {name: function.handler for name, function in functions.items()}
+    deliver = InProcessDelivery(handlers)
+    bus = InProcessBus(deliver)
+    subscriptions, _ = local_triggers(components, handlers)
+    for topic, app_id in subscriptions:
+        bus.subscribe(topic, app_id)
     return Container(
         settings=settings,
         database_url=lambda: url,
         publisher=bus,
         secrets=secret_store,
-        jobs=InProcessJobs(),
+        jobs=InProcessJobs(deliver),
         state=InProcessState(),
-        extras={"bus": bus},
+        invoker=InProcessInvoker(handlers),
     )
+
+
+def local_triggers(
+    components: Path, apps: Collection[str]
+) -> tuple[list[tuple[str, str]], list[tuple[str, float]]]:
+    """The (topic, app id) subscriptions and the (app id, seconds) cron ticks the local Dapr components
+    declare for `apps`: the embedded mode delivers what the local stack delivers, with no second wiring."""
+    import yaml
+
+    subscriptions: list[tuple[str, str]] = []
+    crons: list[tuple[str, float]] = []
+    for path in sorted(components.glob("*.yaml")):
+        component = yaml.safe_load(path.read_text())
+        spec = component.get("spec", {})
+        metadata = {item["name"]: item.get("value") for item in spec.get("metadata", [])}
+        scoped = [app for app in component.get("scopes", []) if app in apps]
+        if spec.get("type") == "bindings.kafka" and metadata.get("direction") == "input":
+            topics = [topic.strip() for topic in str(metadata["topics"]).split(",")]
+            subscriptions.extend((topic, app) for topic in topics for app in scoped)
+        elif spec.get("type") == "bindings.cron":
+            every = _every_seconds(str(metadata.get("schedule", "")))
+            crons.extend((app, every) for app in scoped)
+    return subscriptions, crons
+
+
+def _every_seconds(schedule: str) -> float:
+    match = re.fullmatch(r"@every\s+(\d+)(ms|s|m|h)", schedule.strip())
+    if not match:
+        raise ValueError(f"embedded mode understands only '@every <n>s' cron schedules, not {schedule!r}")
+    value, unit = int(match.group(1)), match.group(2)
+    return value * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]

@@ -112,6 +112,7 @@ def _serve(args: argparse.Namespace) -> int:
     from functions_framework._http import create_server
     from werkzeug.exceptions import HTTPException, NotFound
 
+    from doable.bootstrap import build
     from doable.http.problem import from_http_exception
     from doable.observability import configure_logging
 
@@ -125,6 +126,9 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     configure_logging(name, settings.log_level)
     app = functions_framework.create_app(target="handler", source=str(source), signature_type="http")
+    # functions-framework ran the source as a module named after its file; the process's container
+    # is built here, once, and handed to the function it declares.
+    build(settings, {name: sys.modules[source.stem].function})
     run = app.view_functions["run"]
     # Werkzeug's router refuses a path its converter cannot take (a newline) with an HTML 404 of its
     # own; the function decides about every path instead, and answers with a problem.
@@ -139,18 +143,18 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _migrate(_: argparse.Namespace) -> int:
     from doable.adapters.migrate import upgrade
-    from doable.bootstrap import container
+    from doable.bootstrap import build
 
-    upgrade(container().engine)
+    upgrade(build(Settings.from_env(), {}).engine)
     print("database is at the latest migration")
     return 0
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from doable.bootstrap import container
+    from doable.bootstrap import build
     from doable.services.audit import verify
 
-    checked, broken = verify(container().uow(), args.user)
+    checked, broken = verify(build(Settings.from_env(), {}).uow(), args.user)
     if broken is None:
         print(f"audit log intact: {checked} entries verified")
         return 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -18,7 +17,6 @@ from types import ModuleType
 from typing import Any
 
 import flask
-import yaml
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.receiver import ChunkedReceiver
@@ -27,19 +25,16 @@ from waitress.task import ErrorTask
 from waitress.utilities import BadRequest
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter, Rule
-from werkzeug.test import EnvironBuilder
 
-from doable.adapters.inprocess import InProcessBus, InProcessJobs
+from doable.adapters.inprocess import InProcessBus
 from doable.adapters.migrate import upgrade
-from doable.bootstrap import Container, build_embedded, install
-from doable.config import REPO_ROOT, Settings
+from doable.bootstrap import COMPONENTS, Container, build, local_triggers
+from doable.config import Settings
 from doable.http.function import HttpFunction
-from doable.http.gateway import InProcessInvoker
 from doable.http.problem import from_http_exception, problem
 from doable.observability import configure_logging
 
 log = logging.getLogger(__name__)
-COMPONENTS = REPO_ROOT / "dapr" / "local" / "components"
 
 
 def load_functions(functions_dir: Path) -> dict[str, HttpFunction]:
@@ -65,44 +60,16 @@ class Embedded:
 
     def __init__(self, settings: Settings | None = None, components: Path = COMPONENTS) -> None:
         self.settings = settings or Settings.from_env({**os.environ, "DOABLE_MODE": "embedded"})
-        self.container: Container = build_embedded(self.settings)
-        install(self.container)
-        upgrade(self.container.engine)
         self.functions = load_functions(self.settings.functions_dir)
-        self.container.invoker = InProcessInvoker(self.functions)
-        self.bus: InProcessBus = self.container.extras["bus"]
-        self.bus.deliver = self.deliver
-        jobs = self.container.jobs
-        assert isinstance(jobs, InProcessJobs)
-        jobs.deliver = self.deliver
-        self.crons: list[tuple[str, float]] = []
-        self._wire(components)
+        self.container: Container = build(self.settings, self.functions, components)
+        bus = self.container.publisher
+        assert isinstance(bus, InProcessBus), "embedded Doable needs settings with mode='embedded'"
+        upgrade(self.container.engine)
+        self.bus = bus
+        self.deliver = bus.deliver  # the same delivery the bus and the job timer use
+        _, self.crons = local_triggers(components, self.functions)
         self.app = self._wsgi_app()
         self._stop = threading.Event()
-
-    def _wire(self, components: Path) -> None:
-        for path in sorted(components.glob("*.yaml")):
-            component = yaml.safe_load(path.read_text())
-            spec = component.get("spec", {})
-            metadata = {item["name"]: item.get("value") for item in spec.get("metadata", [])}
-            apps = [app for app in component.get("scopes", []) if app in self.functions]
-            if spec.get("type") == "bindings.kafka" and metadata.get("direction") == "input":
-                for topic in str(metadata["topics"]).split(","):
-                    for app in apps:
-                        self.bus.subscribe(topic.strip(), app)
-            elif spec.get("type") == "bindings.cron":
-                every = _every_seconds(str(metadata.get("schedule", "")))
-                self.crons.extend((app, every) for app in apps)
-
-    def deliver(self, app_id: str, path: str, body: bytes) -> int:
-        builder = EnvironBuilder(
-            path=path, method="POST", data=body, headers=[("Content-Type", "application/cloudevents+json")]
-        )
-        try:
-            request = flask.Request(builder.get_environ())
-        finally:
-            builder.close()
-        return self.functions[app_id].handler(request).status_code
 
     def start_background(self) -> None:
         for app_id, every in self.crons:
@@ -143,14 +110,6 @@ class Embedded:
 
 class _Everything(PathConverter):
     regex = r"[^/](?s:.*?)"  # PathConverter's own, with newlines
-
-
-def _every_seconds(schedule: str) -> float:
-    match = re.fullmatch(r"@every\s+(\d+)(ms|s|m|h)", schedule.strip())
-    if not match:
-        raise ValueError(f"embedded mode understands only '@every <n>s' cron schedules, not {schedule!r}")
-    value, unit = int(match.group(1)), match.group(2)
-    return value * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
 
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]

@@ -29,9 +29,7 @@ attempts = db.sign_in_attempts
 def database(base_url: str, request: pytest.FixtureRequest) -> Iterator[sa.Engine]:
     """The database the server behind `base_url` counts attempts in; this test's rows leave with it."""
     if base_url != STACK_URL:
-        from doable.bootstrap import container
-
-        engine = container().engine
+        engine = request.getfixturevalue("embedded").container.engine
     else:
         engine = make_engine(request.getfixturevalue("local_stack").secrets()["database-url"])
     with engine.connect() as connection:
@@ -148,9 +146,7 @@ def closed_signup(
 ) -> Iterator[None]:
     """The server with DOABLE_SIGNUP=closed (embedded: new settings; stack: auth restarted)."""
     if base_url != STACK_URL:
-        from doable.bootstrap import container
-
-        app = container()
+        app = request.getfixturevalue("embedded").container
         monkeypatch.setattr(app, "settings", dataclasses.replace(app.settings, signup="closed"))
         yield
         return

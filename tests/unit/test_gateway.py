@@ -11,11 +11,12 @@ import pytest
 from flask import Response
 from werkzeug.test import EnvironBuilder
 
+from doable.adapters.invokers import sidecar_refusal
 from doable.config import REPO_ROOT, Settings
 from doable.domain.events import Context
 from doable.embedded import load_functions
 from doable.http.events import EVENTS_PATH
-from doable.http.gateway import forward, sidecar_refusal
+from doable.http.gateway import forward
 from doable.http.routes import PUBLIC_ROUTES
 
 TASK_ID = "6f1c2b7e-8d51-4f43-9a57-0d6c4bd8a0b1"

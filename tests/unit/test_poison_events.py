@@ -148,12 +148,11 @@ class Consumer:
 
 
 def test_the_embedded_bus_backs_off_a_failing_event_without_holding_up_other_keys() -> None:
-    bus = InProcessBus()
-    bus.RETRY_FIRST = 0.25  # a wide window for the other keys to go through before the first retry
     consumer = Consumer()
     consumer.expected = FAILURES_MAX + 21
+    bus = InProcessBus(consumer)
+    bus.RETRY_FIRST = 0.25  # a wide window for the other keys to go through before the first retry
     bus.subscribe("task-events", "write-audit")
-    bus.deliver = consumer
     bus.publish("task-events", "a", "poison")
     for i in range(10):
         bus.publish("task-events", "b", f"b{i}")

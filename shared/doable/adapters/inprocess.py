@@ -43,9 +43,9 @@ class InProcessBus:
     RETRY_MAX = 2.0
     ATTEMPTS_MAX = 40
 
-    def __init__(self) -> None:
+    def __init__(self, deliver: Deliver) -> None:
         self.subscriptions: dict[str, list[str]] = {}
-        self.deliver: Deliver | None = None
+        self.deliver = deliver
         self._queue: queue.Queue[tuple[str, str, str]] = queue.Queue()
         self._waiting: dict[tuple[str, str], _Lane] = {}  # (app id, key) → events behind a failed one
         self._retries: list[tuple[float, int, tuple[str, str]]] = []  # (due, tie-break, lane)
@@ -116,7 +116,7 @@ class InProcessBus:
 
     def _delivered(self, app_id: str, body: bytes) -> bool:
         try:
-            return self.deliver is not None and self.deliver(app_id, "/events", body) < 300
+            return self.deliver(app_id, "/events", body) < 300
         except Exception:
             log.exception("delivery to %s failed", app_id)
             return False
@@ -134,8 +134,8 @@ class _Lane:
 class InProcessJobs:
     """One-shot jobs on a timer thread. A job's name starts with the app id that owns it."""
 
-    def __init__(self) -> None:
-        self.deliver: Deliver | None = None
+    def __init__(self, deliver: Deliver) -> None:
+        self.deliver = deliver
         self._heap: list[tuple[datetime, int, str]] = []
         self._jobs: dict[str, tuple[int, dict[str, Any]]] = {}
         self._counter = itertools.count()
@@ -172,7 +172,7 @@ class InProcessJobs:
         body = json.dumps(data).encode()
         for attempt in range(5):
             try:
-                if self.deliver is not None and self.deliver(app_id, f"/job/{name}", body) < 300:
+                if self.deliver(app_id, f"/job/{name}", body) < 300:
                     return
             except Exception:
                 log.exception("job %s failed", name)

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated, Any, Literal
 
 from flask import Response
@@ -30,7 +30,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import Field
 from typing_extensions import TypedDict  # pydantic needs this one below Python 3.12
 
-from doable.bootstrap import container
+from doable.bootstrap import Container
 from doable.chat.asgi_host import AsgiHost, Lifespan
 from doable.domain.errors import DomainError
 from doable.domain.events import Context as Caller
@@ -216,14 +216,16 @@ def _out(task: Task) -> TaskOut:
 
 
 @contextmanager
-def _acting_for(ctx: Context, *, writes: bool = True) -> Iterator[tuple[Any, Caller]]:
+def _acting_for(ctx: Context, *, writes: bool = True) -> Iterator[tuple[Container, Caller]]:
     """The container and the verified caller; a domain error becomes a tool error the agent can read.
 
     A read-only personal access token reaches the tools (listing them is reading), and each tool that
     writes refuses it here."""
     headers = ctx.headers or {}
     scheme, _, token = str(headers.get("authorization", "")).partition(" ")
-    app = container()
+    app: object = ctx.request_context.lifespan_context  # the chat function's, from build_server
+    if not isinstance(app, Container):
+        raise RuntimeError("the MCP server runs without its container; build it with build_server(app)")
     try:
         if scheme.lower() != "bearer" or not token.strip():
             raise ToolError("send 'Authorization: Bearer <token>'; get a token from /api/auth/login")
@@ -243,16 +245,24 @@ def _acting_for(ctx: Context, *, writes: bool = True) -> Iterator[tuple[Any, Cal
 TOOLS = (add_task, list_tasks, update_task, complete_task, reopen_task, delete_task)
 
 
-def build_server() -> MCPServer:
-    """A fresh server: the SDK's session manager runs once per instance, so each endpoint has its own."""
-    server = MCPServer("doable", instructions=INSTRUCTIONS)
+def build_server(app: Container) -> MCPServer:
+    """A fresh server: the SDK's session manager runs once per instance, so each endpoint has its own.
+
+    Its lifespan hands the tools the chat function's container (the SDK's way to give tools what
+    they need): each tool finds it in its context."""
+
+    @asynccontextmanager
+    async def serving(_server: MCPServer) -> AsyncIterator[Container]:
+        yield app
+
+    server = MCPServer("doable", instructions=INSTRUCTIONS, lifespan=serving)
     for tool in TOOLS:
         server.add_tool(tool)
     return server
 
 
-def _build() -> tuple[Any, Lifespan]:
-    server = build_server()
+def _build(container: Container) -> tuple[Any, Lifespan]:
+    server = build_server(container)
     app = server.streamable_http_app(
         streamable_http_path=PATH,
         stateless_http=True,
@@ -289,8 +299,8 @@ def _bad_request_id(body: bytes) -> Response | None:
 class McpEndpoint:
     """The /mcp route's handler: the authenticated Flask request in, the SDK's JSON-RPC answer out."""
 
-    def __init__(self) -> None:
-        self.host = AsgiHost(_build)
+    def __init__(self, app: Container) -> None:
+        self.host = AsgiHost(lambda: _build(app))
 
     def handle(self, request: Request) -> Response:
         if request.raw.method == "POST" and request.raw.mimetype != "application/json":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flask
 from flask import Response
@@ -21,13 +21,18 @@ from doable.domain.events import Event, InvalidEvent
 from doable.http.function import HttpFunction, Request
 from doable.http.problem import json_response, problem
 from doable.observability import DEAD_LETTERS, EVENTS_CONSUMED, span
-from doable.services.consumers import FAILURES_MAX, Effect, Outcome, consume, dead_letter
+from doable.services.consumers import FAILURES_MAX, Outcome, consume, dead_letter
+
+if TYPE_CHECKING:
+    from doable.bootstrap import Container
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/events"
 JobHandler = Callable[[Request, str, dict[str, Any]], Response]
 Sweep = Callable[[Request], Response]
 AfterEffect = Callable[[Request, Event], None]
+# The function's effect: the container (for ports such as the job scheduler) and the ledger's transaction.
+EventEffect = Callable[["Container", UnitOfWork, Event], None]
 
 
 def parse_delivery(raw: flask.Request) -> Event:
@@ -58,7 +63,7 @@ class EventFunction(HttpFunction):
     def __init__(
         self,
         name: str,
-        effect: Effect | None = None,
+        effect: EventEffect | None = None,
         *,
         wants: Callable[[Event], bool] | None = None,
         sweep: Sweep | None = None,
@@ -109,7 +114,8 @@ class EventFunction(HttpFunction):
                 SpanKind.CONSUMER,
                 {"doable.event_id": event.id, "doable.correlation_id": event.correlation_id},
             ) as current:
-                outcome = consume(uow, self.name, event, self.effect)
+                effect = self.effect
+                outcome = consume(uow, self.name, event, lambda work, event: effect(request.app, work, event))
                 current.set_attribute("doable.outcome", outcome.value)
                 if outcome is Outcome.PROCESSED and self.after is not None:
                     self.after(request, event)

@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flask
 from flask import Response
@@ -20,7 +20,6 @@ from opentelemetry.trace import SpanKind
 from werkzeug.exceptions import HTTPException
 
 from doable.adapters.tokens import Identity
-from doable.bootstrap import Container, container
 from doable.domain.errors import DomainError, Unauthorized
 from doable.domain.events import Context
 from doable.domain.model import ID_PATTERN, new_id
@@ -37,6 +36,9 @@ from doable.observability import (
     serve_metrics,
     span,
 )
+
+if TYPE_CHECKING:
+    from doable.bootstrap import Container
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("doable.access")  # one line per request, with trace and correlation ids
@@ -107,17 +109,30 @@ class Route:
 
 
 class HttpFunction:
+    """A function's routes; it serves once the composition root (doable.bootstrap) binds it to a container."""
+
     def __init__(self, name: str, *, public: bool = False, headers: Mapping[str, str] | None = None) -> None:
         self.name = name
         self.public = public  # the gateway faces the internet, not a sidecar: no app token there
         self.headers = dict(headers or {})  # added to every response that does not set its own
         self.routes: list[Route] = []
+        self._app: Container | None = None
 
         def handler(raw: flask.Request) -> Response:
             """The functions-framework entry point (it wants a plain function, not a bound method)."""
             return self.handle(raw)
 
         self.handler = handler
+
+    def bind(self, app: Container) -> None:
+        """Serves with `app` from now on: the one container of this process, built by doable.bootstrap."""
+        self._app = app
+
+    @property
+    def app(self) -> Container:
+        if self._app is None:
+            raise RuntimeError(f"{self.name} is not bound to a container; doable.bootstrap.build binds it")
+        return self._app
 
     def route(
         self, method: str, template: str, *, auth: bool = True, scoped: bool = False
@@ -154,14 +169,13 @@ class HttpFunction:
         return response
 
     def _handle(self, raw: flask.Request) -> Response:
-        settings = container().settings
-        if settings.metrics_port:
-            serve_metrics(settings.metrics_port)
-        probe = self._probe(raw.path, settings.metrics_port is None)
+        app = self.app
+        if app.settings.metrics_port:
+            serve_metrics(app.settings.metrics_port)
+        probe = self._probe(raw.path, app, app.settings.metrics_port is None)
         if probe is not None:
             return probe
         started = time.perf_counter()
-        app = container()
         configure_tracing(self.name)
         correlation_id = raw.headers.get(CORRELATION_HEADER, "")
         if not _CORRELATION.match(correlation_id):
@@ -256,11 +270,11 @@ class HttpFunction:
         current_user(app.uow(), identity)
         return identity
 
-    def _probe(self, path: str, metrics_here: bool) -> Response | None:
+    def _probe(self, path: str, app: Container, metrics_here: bool) -> Response | None:
         if path == "/healthz":
             return json_response({"status": "ok", "function": self.name})
         if path == "/readyz":
-            checks = container().readiness()
+            checks = app.readiness()
             return json_response(
                 {"ready": all(checks.values()), "checks": checks}, 200 if all(checks.values()) else 503
             )
