@@ -36,6 +36,10 @@ ensure_secret() { # namespace name key bytes: a random value, generated once and
   [[ -n "$(secret_value "$1" "$2" "$3")" ]] || apply_secret "$1" "$2" "$3=$(random "$4")"
 }
 
+# The public entry point: the ingress at the node address, with the DomainMapping's host (values-local.yaml).
+INGRESS="${DOABLE_INGRESS:-http://$NODE_IP:31080}"
+public_host() { awk '/^publicUrl:/ {p=1} p && $1 == "host:" {print $2; exit}' "$CHART/values-local.yaml"; }
+
 infra() {
   log "infra: namespace $INFRA_NS, generated PostgreSQL password (Secret postgres)"
   kubectl_ create namespace "$INFRA_NS" --dry-run=client -o yaml | kubectl_ apply -f - >/dev/null
@@ -86,6 +90,19 @@ install() {
   ensure_secret "$NS" doable-app-api-token token 32
   ensure_secret "$NS" doable-dapr-api-token token 32
 
+  # A DomainMapping needs its domain claimed for the namespace. The clouds let Knative create claims
+  # (autocreate-cluster-domain-claims, docs/deploy.md); where it does not, the claim is made here.
+  if [[ "$(kubectl_ -n knative-serving get configmap config-network \
+    -o 'jsonpath={.data.autocreate-cluster-domain-claims}')" != true ]]; then
+    log "ClusterDomainClaim $(public_host) for namespace $NS (Knative does not create claims here)"
+    kubectl_ apply -f - >/dev/null <<YAML
+apiVersion: networking.internal.knative.dev/v1alpha1
+kind: ClusterDomainClaim
+metadata: {name: $(public_host)}
+spec: {namespace: $NS}
+YAML
+  fi
+
   log "helm upgrade --install $RELEASE (image dev.local/doable:$tag; the migrations Job runs first)"
   helm_ upgrade --install "$RELEASE" "$CHART" --namespace "$NS" --create-namespace \
     -f "$CHART/values-local.yaml" --set "image.tag=$tag" --timeout 10m >/dev/null \
@@ -96,9 +113,6 @@ install() {
   log "Doable installed in $((SECONDS - started)) s: $(kubectl_ -n "$NS" get ksvc --no-headers | wc -l) Knative Services Ready"
 }
 
-# The public entry point: the ingress at the node address, with the DomainMapping's host (values-local.yaml).
-INGRESS="${DOABLE_INGRESS:-http://$NODE_IP:31080}"
-public_host() { awk '/^publicUrl:/ {p=1} p && $1 == "host:" {print $2; exit}' "$CHART/values-local.yaml"; }
 api() { # method path token [json]: prints the body, fails on an HTTP error
   local args=(-fsS -X "$1" -H "Host: $(public_host)" -H 'Content-Type: application/json' --max-time 60)
   [[ -n "$3" ]] && args+=(-H "Authorization: Bearer $3")

@@ -4,9 +4,10 @@
 #   dev.local/postgres:15         Debian's postgresql-15, initialises its emptyDir on the first start
 #   dev.local/kafka:$KAFKA_VERSION a JRE and the Kafka jars the local stack already downloads (KRaft)
 #   dev.local/python:3.11-bookworm the base the project's Dockerfile builds on here (BASE build argument)
-#   dev.local/doable:<tag>        the project's own Dockerfile; tag = HEAD's short SHA, plus
-#                                 -dirty-<content hash> when the image's inputs differ from HEAD
-# Usage: images.sh [all|tag]   (`tag` prints the Doable image tag and builds nothing)
+#   dev.local/doable:<tag>        the project's own Dockerfile; tag = the short SHA of the last commit
+#                                 that changed its inputs, plus -dirty-<content hash> when they differ from HEAD
+# Usage: images.sh [all|tag]   (`tag` prints the Doable image tag and builds nothing);
+#        DOABLE_IMAGE_FROM=head images.sh   builds Doable from HEAD, ignoring uncommitted edits
 # Idempotent: an image containerd already has is skipped, and so is the cached root filesystem.
 set -euo pipefail
 # shellcheck source=scripts/cluster/lib.sh
@@ -21,11 +22,17 @@ POSTGRES_IMAGE=dev.local/postgres:15
 KAFKA_IMAGE="dev.local/kafka:$KAFKA_VERSION"
 # What the Dockerfile copies (its .dockerignore is an allow-list of these).
 IMAGE_INPUTS=(Dockerfile .dockerignore pyproject.toml shared functions)
+# DOABLE_IMAGE_FROM=head builds the committed tree instead of the working tree: in a checkout that others
+# are editing, their unfinished changes stay out of the image.
+FROM_HEAD=0
+[[ "${DOABLE_IMAGE_FROM:-}" == head ]] && FROM_HEAD=1
 
 doable_tag() {
   local sha hash
-  sha="$(git -C "$ROOT" rev-parse --short HEAD)"
-  if [[ -z "$(git -C "$ROOT" status --porcelain -- "${IMAGE_INPUTS[@]}")" ]]; then
+  # The newest commit that changed what the image is built from: commits elsewhere (docs, tests, the
+  # chart) keep the tag, and with it the image and the running revisions.
+  sha="$(git -C "$ROOT" log -1 --format=%h -- "${IMAGE_INPUTS[@]}")"
+  if [[ $FROM_HEAD == 1 || -z "$(git -C "$ROOT" status --porcelain -- "${IMAGE_INPUTS[@]}")" ]]; then
     echo "$sha"
     return
   fi
@@ -180,7 +187,13 @@ fi
 if has_image "$DOABLE_IMAGE"; then
   log "image $DOABLE_IMAGE present"
 else
-  secs="$(build "$DOABLE_IMAGE" "$ROOT" -f "$ROOT/Dockerfile" --build-arg "BASE=$PYTHON_IMAGE")"
+  source_dir="$ROOT"
+  if ((FROM_HEAD)); then
+    source_dir="$ctx/doable"
+    mkdir -p "$source_dir"
+    git -C "$ROOT" archive HEAD -- "${IMAGE_INPUTS[@]}" | tar -x -C "$source_dir"
+  fi
+  secs="$(build "$DOABLE_IMAGE" "$source_dir" -f "$source_dir/Dockerfile" --build-arg "BASE=$PYTHON_IMAGE")"
   import "$DOABLE_IMAGE"
   log "image $DOABLE_IMAGE built and imported in $secs s"
 fi
