@@ -86,6 +86,9 @@ class Case:
 MILK = {"title": "buy milk", "due_at": "2026-11-29T08:00:00Z"}
 RENT = {"title": "pay rent", "priority": "high", "tags": ["home"], "due_at": "2026-12-01T08:00:00Z"}
 REPORT = {"title": "report"}
+GROCERIES = {"title": "groceries", "due_at": "2026-11-28T16:30:00Z", "tags": ["errands"]}  # 17:30 today
+STANDUP = {"title": "standup", "due_at": "2026-11-28T08:00:00Z"}  # 09:00 today, two hours ago
+STAMPS = {"title": "stamps", "tags": ["errands"]}
 LIST_ALL = (
     "You have 3 open tasks:\n"
     "1. buy milk \u2014 due tomorrow at 09:00\n"
@@ -426,6 +429,109 @@ CASES = [
     ),
     # --- everything else ----------------------------------------------------------------------------
     Case("unknown", ("asdf qwer",), "Sorry, I didn't understand \u201casdf qwer\u201d. " + TRY),
+    # --- editing one task (issue 13 item 3) --------------------------------------------------------
+    Case(
+        "move-keeps-time-of-day",
+        ("move groceries to friday",),
+        "Moved \u201cgroceries\u201d to Fri 4 Dec at 17:30.",
+        seeds=(GROCERIES,),
+        checks=((due_of("groceries"), "2026-12-04T16:30:00.000Z"),),
+    ),
+    Case(
+        "move-with-a-time-takes-it",
+        ("move groceries to friday 9am",),
+        "Moved \u201cgroceries\u201d to Fri 4 Dec at 09:00.",
+        seeds=(GROCERIES,),
+    ),
+    Case(
+        "snooze-by-hours",
+        ("snooze groceries 2 hours",),
+        "Snoozed \u201cgroceries\u201d by 2 hours: now due today at 19:30.",
+        seeds=(GROCERIES,),
+        checks=((due_of("groceries"), "2026-11-28T18:30:00.000Z"),),
+    ),
+    Case(
+        "snooze-a-late-task-counts-from-now",
+        ("postpone standup by 3 days",),
+        "Snoozed \u201cstandup\u201d by 3 days: now due Tue 1 Dec at 11:00.",
+        seeds=(STANDUP,),
+    ),
+    Case(
+        "rename",
+        ("rename groceries to weekly shop",),
+        "Renamed \u201cgroceries\u201d to \u201cweekly shop\u201d.",
+        seeds=(GROCERIES,),
+        checks=((titles, ["weekly shop"]),),
+    ),
+    Case(
+        "priority-is-not-a-reschedule",
+        ("change groceries priority to high",),
+        "\u201cgroceries\u201d is now high priority.",
+        seeds=(GROCERIES,),
+        checks=((due_of("groceries"), "2026-11-28T16:30:00.000Z"),),
+    ),
+    Case(
+        "tag-add-and-remove",
+        ("tag groceries with home", "remove tag errands from it"),
+        "Removed #errands from \u201cgroceries\u201d.",
+        seeds=(GROCERIES,),
+        checks=((lambda chat_: chat_.task("groceries").tags, ("home",)),),
+    ),
+    Case(
+        "tag-missing",
+        ("untag groceries #work",),
+        "\u201cgroceries\u201d has no tag #work; its tags are #errands.",
+        seeds=(GROCERIES,),
+    ),
+    Case(
+        "list-today-includes-earlier-today",
+        ("what's on today",),
+        "You have 2 open tasks due today:\n"
+        "1. standup \u2014 due today at 09:00 (overdue)\n"
+        "2. groceries \u2014 due today at 17:30 \u00b7 #errands",
+        seeds=(STANDUP, GROCERIES, MILK),
+    ),
+    # --- bulk, confirmed ----------------------------------------------------------------------------
+    Case(
+        "bulk-asks-first",
+        ("complete everything tagged errands",),
+        "Complete these 2 tasks (open tasks tagged #errands)?\n"
+        "1. groceries \u2014 due today at 17:30 \u00b7 #errands\n"
+        "2. stamps \u2014 #errands\n"
+        "Say 'yes' to complete them all, or 'no' to leave them.",
+        seeds=(GROCERIES, STAMPS, MILK),
+        checks=((status_of("groceries"), "open"),),
+    ),
+    Case(
+        "bulk-yes",
+        ("complete everything tagged errands", "yes"),
+        "Completed 2 tasks: \u201cgroceries\u201d, \u201cstamps\u201d.",
+        seeds=(GROCERIES, STAMPS, MILK),
+        checks=(
+            (status_of("groceries"), "completed"),
+            (status_of("stamps"), "completed"),
+            (status_of("buy milk"), "open"),
+        ),
+    ),
+    Case(
+        "bulk-no",
+        ("delete all completed tasks", "no"),
+        "OK, I left them as they were.",
+        seeds=({**MILK, "done": True}, GROCERIES),
+        checks=((titles, ["buy milk", "groceries"]),),
+    ),
+    Case(
+        "bulk-unclear-answer-asks-again",
+        ("delete all completed tasks", "hmm"),
+        "Say 'yes' to delete it, or 'no' to leave them as they are.",
+        seeds=({**MILK, "done": True}, GROCERIES),
+    ),
+    Case(
+        "bulk-nothing-to-do",
+        ("delete all completed tasks",),
+        "You have no completed tasks, so there is nothing to delete.",
+        seeds=(GROCERIES,),
+    ),
     Case(
         "help",
         ("help",),
@@ -433,7 +539,9 @@ CASES = [
         "\u2022 add pay rent every month on the 1st at 9am high #home remind me 1 day before\n"
         "\u2022 what's due this week? \u00b7 show high priority work tasks \u00b7 search report\n"
         "\u2022 complete pay rent \u00b7 mark it done \u00b7 reopen it \u00b7 delete buy milk\n"
-        "\u2022 move it to Friday 3pm \u00b7 postpone call mom to tomorrow\n"
+        "\u2022 move it to Friday 3pm \u00b7 postpone call mom to tomorrow \u00b7 snooze it 2 hours\n"
+        "\u2022 rename it to weekly shop \u00b7 make it high priority \u00b7 tag it #errands\n"
+        "\u2022 complete everything tagged errands \u00b7 delete all completed tasks (I ask first)\n"
         "After a list, numbers work too: 'complete 2'.",
     ),
 ]

@@ -23,18 +23,24 @@ from doable.chat.assistant import ParserInterpreter
 from doable.chat.conversation import Message
 from doable.chat.intents import (
     AddTask,
+    BulkAction,
     CompleteTask,
     DeleteTask,
     Help,
     ListTasks,
+    RenameTask,
     RescheduleTask,
+    RetagTask,
+    SetPriority,
+    SnoozeTask,
     TaskRef,
 )
 from doable.chat.llm import LlmInterpreter, LlmSettings, interpreter_from_env, to_intent
 from doable.chat.parser import parse
 from doable.domain.events import Context
 from doable.domain.model import User
-from doable.services import chat
+from doable.domain.query import TaskQuery
+from doable.services import chat, tasks
 
 NOW = datetime(2026, 11, 28, 10, tzinfo=UTC)  # Saturday, 11:00 in Paris
 PARIS = "Europe/Paris"
@@ -192,6 +198,33 @@ def test_an_add_becomes_the_same_intent_the_parser_would_make(model: FakeModel) 
             {"intent": "reschedule", "task": None, "due_at": "2026-12-04T15:00:00+01:00"},
             RescheduleTask(TaskRef(None), datetime(2026, 12, 4, 14, tzinfo=UTC)),
         ),
+        (
+            {
+                "intent": "reschedule",
+                "task": "groceries",
+                "due_at": "2026-12-04T09:00:00+01:00",
+                "keep_time": True,
+            },
+            RescheduleTask(TaskRef("groceries"), datetime(2026, 12, 4, 8, tzinfo=UTC), keep_time=True),
+        ),
+        ({"intent": "snooze", "task": "groceries", "minutes": 120}, SnoozeTask(TaskRef("groceries"), 120)),
+        (
+            {"intent": "rename", "task": "it", "title": " weekly shop "},
+            RenameTask(TaskRef(None), "weekly shop"),
+        ),
+        ({"intent": "priority", "task": "report", "priority": "low"}, SetPriority(TaskRef("report"), "low")),
+        (
+            {"intent": "tag", "task": "groceries", "add": ["#Errands"], "remove": ["home"]},
+            RetagTask(TaskRef("groceries"), ("errands",), ("home",)),
+        ),
+        (
+            {"intent": "bulk", "action": "delete", "filter": {"status": "completed"}},
+            BulkAction("delete", ListTasks(status="completed")),
+        ),
+        (
+            {"intent": "bulk", "action": "complete", "filter": {"tags": ["errands"]}},
+            BulkAction("complete", ListTasks(tags=("errands",))),
+        ),
     ],
 )
 def test_answers_map_onto_intents(answer: dict[str, Any], intent: Any) -> None:
@@ -210,6 +243,13 @@ def test_answers_map_onto_intents(answer: dict[str, Any], intent: Any) -> None:
         {"intent": "add", "title": "x", "tags": ["not a tag!"]},
         {"intent": "reschedule", "task": "x"},
         {"intent": "list", "sort": "random"},
+        {"intent": "snooze", "task": "x", "minutes": 0},
+        {"intent": "snooze", "task": "x", "minutes": "2 hours"},
+        {"intent": "rename", "task": "x", "title": ""},
+        {"intent": "priority", "task": "x", "priority": "asap"},
+        {"intent": "tag", "task": "x", "add": [], "remove": []},
+        {"intent": "bulk", "action": "archive", "filter": {}},
+        {"intent": "bulk", "action": "delete", "filter": "everything"},
         {"intent": "dance"},
         {"intent": "unknown"},
     ],
@@ -264,3 +304,57 @@ def test_the_assistant_acts_on_what_the_model_read(
         "Added \u201cmilk\u201d, due tomorrow at 09:00.",
         "got it",
     ]
+
+
+def test_the_model_can_ask_for_a_bulk_change_and_the_user_confirms_it(
+    model: FakeModel, uow: Callable[[], UnitOfWork], user: User
+) -> None:
+    ctx, state = Context(user_id=user.id), InProcessState()
+    for title, hour in (("stamps", 9), ("bread", 10)):
+        due = f"2026-11-29T{hour:02d}:00:00+01:00"
+        tasks.create_task(uow(), ctx, {"title": title, "tags": ["errands"], "due_at": due}, now=NOW)
+    tasks.create_task(uow(), ctx, {"title": "report", "tags": ["work"]}, now=NOW)
+    model.says({"intent": "bulk", "action": "complete", "filter": {"tags": ["errands"]}})
+    asked = chat.send_message(
+        uow(), state, ctx, chat.SendMessage("tick off all my errands"), llm(model), now=NOW
+    )
+    assert asked.reply.startswith("Complete these 2 tasks (open tasks tagged #errands)?")
+    assert all(task["status"] == "open" for task in asked.tasks)
+    # "yes" answers the question itself: the model is not asked again.
+    done = chat.send_message(
+        uow(), state, ctx, chat.SendMessage("yes", asked.conversation_id), llm(model), now=NOW
+    )
+    assert done.reply == "Completed 2 tasks: \u201cstamps\u201d, \u201cbread\u201d."
+    assert len(model.requests) == 1
+    left = tasks.search_tasks(uow(), ctx, TaskQuery(status="open")).items
+    assert [task.title for task in left] == ["report"]
+
+
+def test_the_model_can_rename_snooze_retag_and_reprioritise(
+    model: FakeModel, uow: Callable[[], UnitOfWork], user: User
+) -> None:
+    ctx, state = Context(user_id=user.id), InProcessState()
+    task = tasks.create_task(
+        uow(), ctx, {"title": "groceries", "due_at": "2026-11-28T17:00:00+01:00", "tags": ["home"]}, now=NOW
+    )
+    shop = "\u201cweekly shop\u201d"
+    answers = [
+        ({"intent": "rename", "task": "groceries", "title": "weekly shop"},
+         f"Renamed \u201cgroceries\u201d to {shop}."),
+        ({"intent": "snooze", "task": None, "minutes": 120},
+         f"Snoozed {shop} by 2 hours: now due today at 19:00."),
+        ({"intent": "priority", "task": None, "priority": "high"}, f"{shop} is now high priority."),
+        ({"intent": "tag", "task": None, "add": ["errands"], "remove": ["home"]},
+         f"Tagged {shop} #errands and removed #home from {shop}."),
+    ]  # fmt: skip
+    conversation = None
+    for answer, reply in answers:
+        model.says(answer)
+        said = chat.send_message(
+            uow(), state, ctx, chat.SendMessage("(words)", conversation), llm(model), now=NOW
+        )
+        conversation = said.conversation_id
+        assert said.reply == reply
+    final = tasks.get_task(uow(), ctx, task.id)
+    assert (final.title, final.priority.value, final.tags) == ("weekly shop", "high", ("errands",))
+    assert final.due_at == datetime(2026, 11, 28, 18, tzinfo=UTC)

@@ -18,13 +18,18 @@ from doable.chat.intents import (
     HINT_TITLE_TOO_LONG,
     HINT_TOO_LONG,
     AddTask,
+    BulkAction,
     CompleteTask,
     DeleteTask,
     Help,
     Intent,
     ListTasks,
+    RenameTask,
     ReopenTask,
     RescheduleTask,
+    RetagTask,
+    SetPriority,
+    SnoozeTask,
     TaskRef,
     Unknown,
 )
@@ -53,6 +58,9 @@ FEB_DAYS = "it has 29 days, so pick a day from 1 to 29"
 OUTSIDE = "is outside the years Doable keeps; pick a date from 1970 to 2200"
 
 IT = TaskRef(None)
+# Midnight at the start of NOW's day, in Paris and in New York.
+PARIS_MIDNIGHT = utc(2026, 11, 27, 23)
+NY_MIDNIGHT = utc(2026, 11, 28, 5)
 
 CASES: list[tuple[str, str, datetime, Intent]] = [
     # --- adding tasks -------------------------------------------------------------------------
@@ -170,15 +178,26 @@ CASES: list[tuple[str, str, datetime, Intent]] = [
     ),
     ("add café ☕ tomorrow", PARIS, NOW, AddTask("café ☕", due_at=utc(2026, 11, 29, 8))),
     # --- lists and searches -------------------------------------------------------------------
-    ("what's due this week?", PARIS, NOW, ListTasks(due_after=NOW, due_before=utc(2026, 11, 29, 22, 59, 59))),
+    # A window that reaches into today starts at midnight: "what's due today" includes this morning.
+    (
+        "what's due this week?",
+        PARIS,
+        NOW,
+        ListTasks(due_after=PARIS_MIDNIGHT, due_before=utc(2026, 11, 29, 22, 59, 59)),
+    ),
     # A typographic apostrophe, as phones type it.
     (
         "what\u2019s due this week?",
         NY,
         NOW,
-        ListTasks(due_after=NOW, due_before=utc(2026, 11, 30, 4, 59, 59)),
+        ListTasks(due_after=NY_MIDNIGHT, due_before=utc(2026, 11, 30, 4, 59, 59)),
     ),
-    ("what's due today", PARIS, NOW, ListTasks(due_after=NOW, due_before=utc(2026, 11, 28, 22, 59, 59))),
+    (
+        "what's due today",
+        PARIS,
+        NOW,
+        ListTasks(due_after=PARIS_MIDNIGHT, due_before=utc(2026, 11, 28, 22, 59, 59)),
+    ),
     (
         "what's due tomorrow",
         NY,
@@ -191,13 +210,18 @@ CASES: list[tuple[str, str, datetime, Intent]] = [
         NOW,
         ListTasks(due_after=utc(2026, 11, 29, 23), due_before=utc(2026, 12, 6, 22, 59, 59)),
     ),
-    ("what's due this month", PARIS, NOW, ListTasks(due_after=NOW, due_before=utc(2026, 11, 30, 22, 59, 59))),
+    (
+        "what's due this month",
+        PARIS,
+        NOW,
+        ListTasks(due_after=PARIS_MIDNIGHT, due_before=utc(2026, 11, 30, 22, 59, 59)),
+    ),
     ("show tasks due by friday", PARIS, NOW, ListTasks(due_before=utc(2026, 12, 4, 22, 59, 59))),
     (
         "tasks due in the next 3 days",
         NY,
         NOW,
-        ListTasks(due_after=NOW, due_before=utc(2026, 12, 2, 4, 59, 59)),
+        ListTasks(due_after=NY_MIDNIGHT, due_before=utc(2026, 12, 2, 4, 59, 59)),
     ),
     ("what is overdue", PARIS, NOW, ListTasks(overdue=True)),
     ("overdue tasks", PARIS, NOW, ListTasks(overdue=True)),
@@ -230,11 +254,17 @@ CASES: list[tuple[str, str, datetime, Intent]] = [
         "reschedule pay rent to next monday",
         NY,
         NOW,
-        RescheduleTask(TaskRef("pay rent"), utc(2026, 11, 30, 14)),
+        RescheduleTask(TaskRef("pay rent"), utc(2026, 11, 30, 14), keep_time=True),
     ),
-    ("postpone it to tomorrow", PARIS, NOW, RescheduleTask(IT, utc(2026, 11, 29, 8))),
-    ("move talk to bob to friday", PARIS, NOW, RescheduleTask(TaskRef("talk to bob"), utc(2026, 12, 4, 8))),
-    ("postpone it by 2 days", PARIS, NOW, Unknown("postpone it by 2 days", HINT_RESCHEDULE)),
+    ("postpone it to tomorrow", PARIS, NOW, RescheduleTask(IT, utc(2026, 11, 29, 8), keep_time=True)),
+    (
+        "move talk to bob to friday",
+        PARIS,
+        NOW,
+        RescheduleTask(TaskRef("talk to bob"), utc(2026, 12, 4, 8), keep_time=True),
+    ),
+    ("postpone it by 2 days", PARIS, NOW, SnoozeTask(IT, 2 * 1440)),
+    ("postpone it", PARIS, NOW, Unknown("postpone it", HINT_RESCHEDULE)),
     # --- help and nonsense --------------------------------------------------------------------
     ("help", PARIS, NOW, Help()),
     ("what time is it", PARIS, NOW, Unknown("what time is it", HINT_GENERAL)),
@@ -248,7 +278,7 @@ CASES: list[tuple[str, str, datetime, Intent]] = [
         "what's due this week",
         PARIS,
         SPRING,
-        ListTasks(due_after=SPRING, due_before=utc(2027, 3, 28, 21, 59, 59)),
+        ListTasks(due_after=utc(2027, 3, 26, 23), due_before=utc(2027, 3, 28, 21, 59, 59)),
     ),
     ("add x on 14 March at 2:30am", NY, NOW, AddTask("x", due_at=utc(2027, 3, 14, 7))),
     # 02:30 happens twice on 25 October in Paris; the first one (CEST) wins.
@@ -277,7 +307,7 @@ CASES: list[tuple[str, str, datetime, Intent]] = [
         "what's due this week",
         PARIS,
         JAN_31,
-        ListTasks(due_after=JAN_31, due_before=utc(2027, 1, 31, 22, 59, 59)),
+        ListTasks(due_after=utc(2027, 1, 30, 23), due_before=utc(2027, 1, 31, 22, 59, 59)),
     ),
     ("add leap day party on feb 29", PARIS, JAN_31, AddTask("leap day party", due_at=utc(2028, 2, 29, 8))),
 ]
@@ -319,12 +349,27 @@ def test_caller_errors_still_raise() -> None:
         parse("add x", datetime(2026, 11, 28, 10), PARIS)
 
 
-INTENTS = (AddTask, ListTasks, CompleteTask, ReopenTask, DeleteTask, RescheduleTask, Help, Unknown)
+INTENTS = (
+    AddTask,
+    ListTasks,
+    CompleteTask,
+    ReopenTask,
+    DeleteTask,
+    RescheduleTask,
+    SnoozeTask,
+    RenameTask,
+    SetPriority,
+    RetagTask,
+    BulkAction,
+    Help,
+    Unknown,
+)
 KEYWORDS = (
     "add remind me to every day week month monday friday at 9am 3pm 15:30 noon tonight tomorrow today in 3 "
     "days hours next week on the 1st 31st march 12 2026-12-24 high low priority urgent p1 !high #work remind "
     "10 minutes before show list what's due this overdue completed search for find tasks about complete mark "
     "as done delete it that move reschedule postpone , and with by before after sorted newest first tagged "
+    "rename snooze untag tag all everything make set priority of to #errands remove from "
     "weekday other end year 2 a an half hour notes: 29 feb 9999 0 : - ' \" # !"
 )
 VOCABULARY = KEYWORDS.split()

@@ -29,7 +29,20 @@ PARIS = ZoneInfo("Europe/Paris")
     ],
 )
 def test_times_are_said_on_the_users_clock(instant: datetime, zone: str, text: str) -> None:
-    assert replies.when(instant, ZoneInfo(zone), NOW) == text
+    assert replies.Say(ZoneInfo(zone), NOW).when(instant) == text
+
+
+@pytest.mark.parametrize(
+    ("instant", "text"),
+    [
+        (datetime(2026, 11, 28, 16, 5, tzinfo=UTC), "today at 5:05 PM"),
+        (datetime(2026, 11, 29, 8, tzinfo=UTC), "tomorrow at 9:00 AM"),
+        (datetime(2026, 11, 28, 11, tzinfo=UTC), "today at 12:00 PM"),
+        (datetime(2026, 11, 28, 23, 30, tzinfo=UTC), "tomorrow at 12:30 AM"),
+    ],
+)
+def test_a_12_hour_clock_says_am_and_pm(instant: datetime, text: str) -> None:
+    assert replies.Say(PARIS, NOW, hour12=True).when(instant) == text
 
 
 @pytest.mark.parametrize(
@@ -62,11 +75,11 @@ def test_reminder_leads_use_the_largest_whole_unit(minutes: int, text: str) -> N
 def test_a_list_says_which_tasks_it_shows(message: str, subject: str) -> None:
     intent = parse(message, NOW, "Europe/Paris")
     assert isinstance(intent, ListTasks)
-    assert replies.list_subject(intent, PARIS, NOW, 2) == subject
+    assert replies.Say(PARIS, NOW).list_subject(intent, 2) == subject
 
 
 def test_one_task_is_singular() -> None:
-    assert replies.list_subject(ListTasks(), PARIS, NOW, 1) == "open task"
+    assert replies.Say(PARIS, NOW).list_subject(ListTasks(), 1) == "open task"
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ under a key that names its owner, so another user's conversation id simply finds
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -52,23 +52,34 @@ class Message:
 
 @dataclass(frozen=True)
 class Pending:
-    """An action that waits for the user to pick one of several tasks ("which one? reply 1 or 2")."""
+    """An action that waits for the user: to pick one of several tasks ("which one? reply 1 or 2"), or,
+    with `confirm`, to say yes or no to acting on all of them ("delete these 3 tasks?")."""
 
     action: str
     candidates: tuple[str, ...]
     due_at: datetime | None = None  # the new due time of a pending reschedule
+    args: dict[str, Any] = field(default_factory=dict)  # the rest of the change: a title, tags, minutes
+    confirm: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "action": self.action,
             "candidates": list(self.candidates),
             "due_at": format_time(self.due_at),
+            "args": self.args,
+            "confirm": self.confirm,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Pending:
         due = data.get("due_at")
-        return cls(str(data["action"]), tuple(data["candidates"]), parse_time(due) if due else None)
+        return cls(
+            str(data["action"]),
+            tuple(data["candidates"]),
+            parse_time(due) if due else None,
+            dict(data.get("args") or {}),
+            bool(data.get("confirm")),
+        )
 
 
 @dataclass(frozen=True)

@@ -259,6 +259,9 @@ LIST_RULES = (
 
 # ------------------------------------------------------------------------------------ helpers
 
+# Courtesies before a request, which change nothing: "please", "can you", "ok,".
+POLITE = r"(?:(?:please|pls|can you|could you|would you|hey|ok|okay)\b ,? ?)*"
+
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2032": "'"})
 _TAG_MARK = re.compile(r"(?<![\w#])#(\w[\w\-/:.]*)")
 _BANG = re.compile(r"(?<!\S)!(high|medium|med|normal|low|urgent|[123])(?!\S)", re.IGNORECASE)

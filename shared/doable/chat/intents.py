@@ -58,8 +58,48 @@ class DeleteTask:
 
 @dataclass(frozen=True)
 class RescheduleTask:
+    """A new due time. `keep_time`: only a day was named, so the task keeps its time of day."""
+
     ref: TaskRef
     due_at: datetime
+    keep_time: bool = False
+
+
+@dataclass(frozen=True)
+class SnoozeTask:
+    """Pushes the due time later by `minutes` (from now when the task has no due time or is late)."""
+
+    ref: TaskRef
+    minutes: int
+
+
+@dataclass(frozen=True)
+class RenameTask:
+    ref: TaskRef
+    title: str
+
+
+@dataclass(frozen=True)
+class SetPriority:
+    ref: TaskRef
+    priority: str
+
+
+@dataclass(frozen=True)
+class RetagTask:
+    """Tags to add to a task and tags to take off it; at least one of the two is non-empty."""
+
+    ref: TaskRef
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """ "complete everything tagged errands": one action on every task a list would show, once confirmed."""
+
+    action: str  # one of BULK_ACTIONS
+    tasks: ListTasks
 
 
 @dataclass(frozen=True)
@@ -76,8 +116,24 @@ class Unknown:
 
 
 Intent: TypeAlias = (
-    AddTask | ListTasks | CompleteTask | ReopenTask | DeleteTask | RescheduleTask | Help | Unknown
+    AddTask
+    | ListTasks
+    | CompleteTask
+    | ReopenTask
+    | DeleteTask
+    | RescheduleTask
+    | SnoozeTask
+    | RenameTask
+    | SetPriority
+    | RetagTask
+    | BulkAction
+    | Help
+    | Unknown
 )
+
+BULK_ACTIONS = ("complete", "reopen", "delete")
+# A bulk request acts on at most this many tasks; more must be narrowed down first.
+BULK_MAX = 50
 
 MAX_MESSAGE = 1000
 HINT_EMPTY = "Tell me what to do, e.g. 'add buy milk tomorrow at 9am' or 'what's due this week?'."
@@ -91,4 +147,7 @@ HINT_REMINDER = (
     "A reminder needs a due date, e.g. 'add call mom tomorrow at 5pm remind me 10 minutes before'."
 )
 HINT_RESCHEDULE = "Tell me the new date, e.g. 'move it to friday 3pm' or 'postpone it to tomorrow'."
+HINT_RENAME = "Tell me the new title, e.g. 'rename groceries to weekly shop'."
+HINT_PRIORITY = "Tell me the priority: high, medium or low, e.g. 'make groceries high priority'."
+HINT_SNOOZE = "Tell me how long, e.g. 'snooze groceries 2 hours' or 'postpone report by 3 days'."
 HINT_GENERAL = "Try 'add pay rent on the 1st', 'what's due this week?', 'complete pay rent' or 'help'."

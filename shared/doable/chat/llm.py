@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,16 +25,23 @@ import httpx
 from doable.chat.assistant import Interpreter, ParserInterpreter
 from doable.chat.conversation import Message
 from doable.chat.intents import (
+    BULK_ACTIONS,
     AddTask,
+    BulkAction,
     CompleteTask,
     DeleteTask,
     Help,
     Intent,
     ListTasks,
+    RenameTask,
     ReopenTask,
     RescheduleTask,
+    RetagTask,
+    SetPriority,
+    SnoozeTask,
     TaskRef,
 )
+from doable.domain.dates import MAX_DAYS_AHEAD
 from doable.domain.model import REMINDER_MAX_MINUTES, TAG_PATTERN, TITLE_MAX, normalise_tag, parse_time
 from doable.domain.query import SORTS, STATUSES
 from doable.domain.recurrence import Recurrence, load_zone
@@ -148,11 +155,19 @@ def system_prompt(now: datetime, timezone: str) -> str:
         '"priorities":["high"],"tags":["work"],"due_after":"…"|null,"due_before":"…"|null,'
         '"overdue":false,"sort":"priority|-priority|due_at|-due_at|created_at|-created_at"|null}\n'
         '{"intent":"complete|reopen|delete","task":"words of the title"|null}\n'
-        '{"intent":"reschedule","task":"words of the title"|null,"due_at":"…"}\n'
+        '{"intent":"reschedule","task":"words of the title"|null,"due_at":"…","keep_time":true|false}\n'
+        '{"intent":"snooze","task":"words of the title"|null,"minutes":120}\n'
+        '{"intent":"rename","task":"words of the title"|null,"title":"the new title"}\n'
+        '{"intent":"priority","task":"words of the title"|null,"priority":"high|medium|low"}\n'
+        '{"intent":"tag","task":"words of the title"|null,"add":["errands"],"remove":["home"]}\n'
+        '{"intent":"bulk","action":"complete|reopen|delete","filter":{…the fields of a list…}}\n'
         '{"intent":"help"}\n'
         '{"intent":"unknown"}\n'
         'Use "task": null when the user means the task just discussed ("it", "that"). Recurrence and '
-        "reminders need a due_at. Never invent tasks the user did not ask for."
+        'reminders need a due_at. "keep_time": true when the user named only a day ("move it to friday"). '
+        '"snooze" and "postpone by" push the due time later by "minutes". Requests about many tasks '
+        '("delete all completed tasks") are "bulk"; the user is asked to confirm before anything happens. '
+        "Never invent tasks the user did not ask for."
     )
 
 
@@ -173,12 +188,56 @@ def to_intent(answer: Mapping[str, Any]) -> Intent | None:
         due_at = _time(answer.get("due_at"), "due_at")
         if due_at is None:
             raise LlmError("a reschedule needs a due_at")
-        return RescheduleTask(_ref(answer.get("task")), due_at)
+        return RescheduleTask(_ref(answer.get("task")), due_at, answer.get("keep_time") is True)
+    if kind in _EDITS:
+        return _EDITS[kind](_ref(answer.get("task")), answer)
+    if kind == "bulk":
+        action = _choice(answer.get("action"), BULK_ACTIONS, "action")
+        listed = answer.get("filter") or {}
+        if action is None or not isinstance(listed, Mapping):
+            raise LlmError("a bulk request needs an action and a filter object")
+        return BulkAction(action, _list(listed))
     if kind == "help":
         return Help()
     if kind == "unknown":
         return None
     raise LlmError(f"unknown intent {kind!r}")
+
+
+def _snooze(ref: TaskRef, answer: Mapping[str, Any]) -> SnoozeTask:
+    minutes = answer.get("minutes")
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 < minutes <= MAX_DAYS_AHEAD * 1440:
+        raise LlmError("a snooze needs a whole number of minutes, more than 0")
+    return SnoozeTask(ref, minutes)
+
+
+def _rename(ref: TaskRef, answer: Mapping[str, Any]) -> RenameTask:
+    title = answer.get("title")
+    if not isinstance(title, str) or not 1 <= len(title.strip()) <= TITLE_MAX:
+        raise LlmError(f"a new title must be 1 to {TITLE_MAX} characters")
+    return RenameTask(ref, title.strip())
+
+
+def _priority(ref: TaskRef, answer: Mapping[str, Any]) -> SetPriority:
+    priority = _choice(answer.get("priority"), PRIORITIES, "priority")
+    if priority is None:
+        raise LlmError("a priority change needs high, medium or low")
+    return SetPriority(ref, priority)
+
+
+def _retag(ref: TaskRef, answer: Mapping[str, Any]) -> RetagTask:
+    add, remove = _tags(answer.get("add")), _tags(answer.get("remove"))
+    if not add and not remove:
+        raise LlmError("a tag change needs tags to add or remove")
+    return RetagTask(ref, add, remove)
+
+
+_EDITS: dict[str, Callable[[TaskRef, Mapping[str, Any]], Intent]] = {
+    "snooze": _snooze,
+    "rename": _rename,
+    "priority": _priority,
+    "tag": _retag,
+}
 
 
 def _add(answer: Mapping[str, Any]) -> AddTask:

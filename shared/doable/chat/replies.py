@@ -6,8 +6,9 @@ fixed `now`. Day and month names are spelled here rather than by strftime, which
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from doable.chat.intents import ListTasks
@@ -46,10 +47,11 @@ def day_name(day: date, today: date) -> str:
     return text if day.year == today.year else f"{text} {day.year}"
 
 
-def when(instant: datetime, zone: ZoneInfo, now: datetime) -> str:
-    """'today at 17:00', 'tomorrow at 09:00', 'Fri 4 Dec at 15:00', 'Mon 4 Jan 2027 at 09:00'."""
-    local = instant.astimezone(zone)
-    return f"{day_name(local.date(), now.astimezone(zone).date())} at {local:%H:%M}"
+def clock(wall: time, hour12: bool) -> str:
+    """'17:05' on a 24-hour clock, '5:05 PM' on a 12-hour one (as the task list shows them)."""
+    if not hour12:
+        return f"{wall:%H:%M}"
+    return f"{wall.hour % 12 or 12}:{wall.minute:02d} {'AM' if wall.hour < 12 else 'PM'}"
 
 
 def lead_time(minutes: int) -> str:
@@ -65,98 +67,114 @@ def reminder_phrase(minutes: int) -> str:
     return "a reminder at the due time" if minutes == 0 else f"a reminder {lead_time(minutes)} before"
 
 
-def task_facts(task: Task, zone: ZoneInfo, now: datetime) -> list[str]:
-    """The facts worth saying about a task beyond its title, most useful first."""
-    facts: list[str] = []
-    if task.status is Status.COMPLETED:
-        facts.append("done")
-    if task.due_at is not None:
-        overdue = task.status is Status.OPEN and task.due_at < now
-        facts.append(f"due {when(task.due_at, zone, now)}{' (overdue)' if overdue else ''}")
-    if task.priority is not Priority.MEDIUM:
-        facts.append(f"{task.priority.value} priority")
-    if task.tags:
-        facts.append(" ".join(f"#{tag}" for tag in task.tags))
-    if task.recurrence is not Recurrence.NONE:
-        facts.append(f"repeats {task.recurrence.value}")
-    return facts
+def tag_list(tags: Iterable[str]) -> str:
+    return " ".join(f"#{tag}" for tag in tags)
 
 
-def task_line(number: int, task: Task, zone: ZoneInfo, now: datetime) -> str:
-    facts = task_facts(task, zone, now)
-    return f"{number}. {task.title}" + (" \u2014 " + " \u00b7 ".join(facts) if facts else "")
+@dataclass(frozen=True)
+class Say:
+    """Says tasks and times for one user at one instant: on their wall clock, 12- or 24-hour."""
 
+    zone: ZoneInfo
+    now: datetime
+    hour12: bool = False
 
-def numbered(tasks: Sequence[Task], zone: ZoneInfo, now: datetime) -> str:
-    return "\n".join(task_line(number, task, zone, now) for number, task in enumerate(tasks, 1))
+    def when(self, instant: datetime) -> str:
+        """'today at 17:00', 'tomorrow at 9:00 AM', 'Fri 4 Dec at 15:00', 'Mon 4 Jan 2027 at 09:00'."""
+        local = instant.astimezone(self.zone)
+        return f"{day_name(local.date(), self.today)} at {clock(local.time(), self.hour12)}"
 
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.zone).date()
 
-def added(task: Task, zone: ZoneInfo, now: datetime) -> str:
-    parts = [f"Added {quote(task.title)}"]
-    if task.due_at is not None:
-        parts.append(f"due {when(task.due_at, zone, now)}")
-    if task.recurrence is not Recurrence.NONE:
-        parts.append(f"repeating {task.recurrence.value}")
-    if task.priority is not Priority.MEDIUM:
-        parts.append(f"{task.priority.value} priority")
-    if task.tags:
-        parts.append("tagged " + " ".join(f"#{tag}" for tag in task.tags))
-    if task.reminder_minutes_before is not None:
-        parts.append(f"with {reminder_phrase(task.reminder_minutes_before)}")
-    return ", ".join(parts) + "."
+    def task_facts(self, task: Task) -> list[str]:
+        """The facts worth saying about a task beyond its title, most useful first."""
+        facts: list[str] = []
+        if task.status is Status.COMPLETED:
+            facts.append("done")
+        if task.due_at is not None:
+            overdue = task.status is Status.OPEN and task.due_at < self.now
+            facts.append(f"due {self.when(task.due_at)}{' (overdue)' if overdue else ''}")
+        if task.priority is not Priority.MEDIUM:
+            facts.append(f"{task.priority.value} priority")
+        if task.tags:
+            facts.append(tag_list(task.tags))
+        if task.recurrence is not Recurrence.NONE:
+            facts.append(f"repeats {task.recurrence.value}")
+        return facts
 
+    def task_line(self, number: int, task: Task) -> str:
+        facts = self.task_facts(task)
+        return f"{number}. {task.title}" + (" \u2014 " + " \u00b7 ".join(facts) if facts else "")
 
-def list_subject(intent: ListTasks, zone: ZoneInfo, now: datetime, count: int) -> str:
-    """'open high-priority tasks tagged #work due by Sun 29 Nov' for the filters a list used."""
-    adjectives: list[str] = []
-    if intent.overdue:
-        adjectives.append("overdue")
-    elif intent.status in ("open", "completed"):
-        adjectives.append(intent.status)
-    if intent.priorities:
-        adjectives.append(" or ".join(intent.priorities) + "-priority")
-    noun = "task" if count == 1 else "tasks"
-    qualifiers: list[str] = []
-    if intent.tags:
-        qualifiers.append("tagged " + " ".join(f"#{tag}" for tag in intent.tags))
-    if intent.q:
-        qualifiers.append(f"matching {quote(intent.q)}")
-    window = _window(intent, zone, now)
-    if window:
-        qualifiers.append(window)
-    return " ".join([*adjectives, noun, *qualifiers])
+    def numbered(self, tasks: Sequence[Task]) -> str:
+        return "\n".join(self.task_line(number, task) for number, task in enumerate(tasks, 1))
 
+    def added(self, task: Task) -> str:
+        parts = [f"Added {quote(task.title)}"]
+        if task.due_at is not None:
+            parts.append(f"due {self.when(task.due_at)}")
+        if task.recurrence is not Recurrence.NONE:
+            parts.append(f"repeating {task.recurrence.value}")
+        if task.priority is not Priority.MEDIUM:
+            parts.append(f"{task.priority.value} priority")
+        if task.tags:
+            parts.append("tagged " + tag_list(task.tags))
+        if task.reminder_minutes_before is not None:
+            parts.append(f"with {reminder_phrase(task.reminder_minutes_before)}")
+        return ", ".join(parts) + "."
 
-def _window(intent: ListTasks, zone: ZoneInfo, now: datetime) -> str | None:
-    today = now.astimezone(zone).date()
+    def list_subject(self, intent: ListTasks, count: int) -> str:
+        """'open high-priority tasks tagged #work due by Sun 29 Nov' for the filters a list used."""
+        adjectives: list[str] = []
+        if intent.overdue:
+            adjectives.append("overdue")
+        elif intent.status in ("open", "completed"):
+            adjectives.append(intent.status)
+        if intent.priorities:
+            adjectives.append(" or ".join(intent.priorities) + "-priority")
+        noun = "task" if count == 1 else "tasks"
+        qualifiers: list[str] = []
+        if intent.tags:
+            qualifiers.append("tagged " + tag_list(intent.tags))
+        if intent.q:
+            qualifiers.append(f"matching {quote(intent.q)}")
+        window = self._window(intent)
+        if window:
+            qualifiers.append(window)
+        return " ".join([*adjectives, noun, *qualifiers])
 
-    def local_day(instant: datetime) -> date:
-        return instant.astimezone(zone).date()
+    def _window(self, intent: ListTasks) -> str | None:
+        today, zone = self.today, self.zone
 
-    def on(day: date) -> str:
-        name = day_name(day, today)
-        return name if name in ("today", "tomorrow", "yesterday") else f"on {name}"
+        def local_day(instant: datetime) -> date:
+            return instant.astimezone(zone).date()
 
-    after, before = intent.due_after, intent.due_before
-    if before is not None:
-        local = before.astimezone(zone)
-        # A window that ends at midnight ends with the day before it ("before Monday").
-        ends_at_midnight = (local.hour, local.minute, local.second) == (0, 0, 0)
-        last = local_day(before - timedelta(seconds=1))
-        starts_later = after is not None and after > now + timedelta(minutes=1)
-        first = local_day(after) if after is not None and starts_later else today
-        if first == last and not ends_at_midnight:
-            return f"due {on(last)}"
-        if starts_later:
-            return f"due between {day_name(first, today)} and {day_name(last, today)}"
-        return (
-            f"due before {day_name(local.date(), today)}"
-            if ends_at_midnight
-            else f"due by {day_name(last, today)}"
-        )
-    if after is not None:
-        return f"due after {day_name(local_day(after - timedelta(seconds=1)), today)}"
-    return None
+        def on(day: date) -> str:
+            name = day_name(day, today)
+            return name if name in ("today", "tomorrow", "yesterday") else f"on {name}"
+
+        after, before = intent.due_after, intent.due_before
+        if before is not None:
+            local = before.astimezone(zone)
+            # A window that ends at midnight ends with the day before it ("before Monday").
+            ends_at_midnight = (local.hour, local.minute, local.second) == (0, 0, 0)
+            last = local_day(before - timedelta(seconds=1))
+            starts_later = after is not None and local_day(after) > today
+            first = local_day(after) if after is not None and starts_later else today
+            if first == last and not ends_at_midnight:
+                return f"due {on(last)}"
+            if starts_later:
+                return f"due between {day_name(first, today)} and {day_name(last, today)}"
+            return (
+                f"due before {day_name(local.date(), today)}"
+                if ends_at_midnight
+                else f"due by {day_name(last, today)}"
+            )
+        if after is not None:
+            return f"due after {day_name(local_day(after - timedelta(seconds=1)), today)}"
+        return None
 
 
 def ordinal(number: int) -> str:
@@ -168,6 +186,8 @@ HELP = (
     "\u2022 add pay rent every month on the 1st at 9am high #home remind me 1 day before\n"
     "\u2022 what's due this week? \u00b7 show high priority work tasks \u00b7 search report\n"
     "\u2022 complete pay rent \u00b7 mark it done \u00b7 reopen it \u00b7 delete buy milk\n"
-    "\u2022 move it to Friday 3pm \u00b7 postpone call mom to tomorrow\n"
+    "\u2022 move it to Friday 3pm \u00b7 postpone call mom to tomorrow \u00b7 snooze it 2 hours\n"
+    "\u2022 rename it to weekly shop \u00b7 make it high priority \u00b7 tag it #errands\n"
+    "\u2022 complete everything tagged errands \u00b7 delete all completed tasks (I ask first)\n"
     "After a list, numbers work too: 'complete 2'."
 )
