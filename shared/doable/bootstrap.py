@@ -115,7 +115,7 @@ def _database_ok(engine: Engine) -> bool:
         return False
 
 
-def build(settings: Settings, functions: Mapping[str, Function], components: Path = COMPONENTS) -> Container:
+def build(settings: Settings, functions: Mapping[str, Function], components: Path | None = None) -> Container:
     """The container for the way `settings` say Doable runs, with `functions` bound to it.
 
     Behind a sidecar the process serves one function and Dapr delivers its events and jobs; embedded,
@@ -157,10 +157,11 @@ def build_dapr(settings: Settings) -> Container:
 
 
 def build_embedded(
-    settings: Settings, functions: Mapping[str, Function], components: Path = COMPONENTS
+    settings: Settings, functions: Mapping[str, Function], components: Path | None = None
 ) -> Container:
     """Every function in this process: the bus and the job timer deliver to their handlers directly,
-    the bus to the functions that the Dapr components subscribe to each topic."""
+    the bus to the functions that the Dapr `components` subscribe to each topic (none without them:
+    `doable serve` without a sidecar serves one function, which has no one to deliver to)."""
     from doable.adapters.inprocess import InProcessBus, InProcessJobs, InProcessState, LocalSecrets
     from doable.adapters.invokers import InProcessDelivery, InProcessInvoker
 
@@ -172,7 +173,7 @@ def build_embedded(
     handlers = {name: function.handler for name, function in functions.items()}
     deliver = InProcessDelivery(handlers)
     bus = InProcessBus(deliver)
-    subscriptions, _ = local_triggers(components, handlers)
+    subscriptions, _ = local_triggers(components, handlers) if components is not None else ([], [])
     for topic, app_id in subscriptions:
         bus.subscribe(topic, app_id)
     return Container(
