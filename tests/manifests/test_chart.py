@@ -327,7 +327,13 @@ def test_image_is_pinned_and_deploys_by_digest_when_given(render: Renderer) -> N
 
 def test_dockerfile_is_multi_stage_pinned_and_non_root() -> None:
     lines = [line.strip() for line in (REPO / "Dockerfile").read_text().splitlines()]
-    bases = [line.split()[1] for line in lines if line.startswith("FROM ")]
+    # A base may come from a build argument (BASE, for the local cluster's image): its default must be pinned.
+    args = dict(line.split()[1].partition("=")[::2] for line in lines if line.startswith("ARG "))
+    bases = [
+        re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], line.split()[1])
+        for line in lines
+        if line.startswith("FROM ")
+    ]
     assert len(bases) >= 2, "build and runtime stages"
     for base in bases:
         tag = base.partition(":")[2]
