@@ -21,7 +21,7 @@ down:            ## stop what `make up` started
 lint: deps-python
 	@$(VENV)/ruff check .
 	@$(VENV)/ruff format --check .
-	@$(VENV)/mypy shared/doable
+	@$(VENV)/mypy shared/doable shared/doable_dev
 
 format: deps-python
 	@$(VENV)/ruff format .

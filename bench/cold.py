@@ -27,7 +27,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import BENCH_STATE, free_port, machine
-from doable.stack import FUNCTIONS, FunctionPorts, Stack
+from doable.config import FUNCTIONS
+from doable_dev.layout import FunctionPorts
+from doable_dev.stack import Stack
 
 STACK_LOCK = Path.home() / ".cache" / "doable" / "stack.lock"
 POLL_SECONDS = 0.005

@@ -214,7 +214,7 @@ def embedded_target(data_dir: Path) -> Iterator[Target]:
 
 @contextmanager
 def stack_target(state_dir: Path) -> Iterator[Target]:
-    from doable.stack import Stack
+    from doable_dev.stack import Stack
 
     os.environ["DOABLE_LOG_LEVEL"] = "WARNING"
     stack = Stack(

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import BENCH_STATE, TAGS, WORDS, Request, machine, open_loop, seed, stack_target
-from doable.stack import Stack
+from doable_dev.stack import Stack
 
 TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -23,7 +23,8 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
 }
 
-# 1. Python virtual environment with the project installed in editable mode.
+# 1. Python virtual environment with the project installed in editable mode, with the local stack's
+#    and the tests' extras (the container image installs the runtime alone: `pip install .`).
 stamp=".venv/.doable-$(sha256sum pyproject.toml | cut -c1-16)"
 if [[ -f "$stamp" ]]; then
   progress "python venv (.venv)" "ok (cached)"
@@ -32,7 +33,7 @@ else
   python3 -m venv .venv
   export PIP_CACHE_DIR="$cache/pip"
   run_logged pip .venv/bin/pip install -q --upgrade pip
-  run_logged pip .venv/bin/pip install -q -e ".[test]"
+  run_logged pip .venv/bin/pip install -q -e ".[dev,test]"
   rm -f .venv/.doable-*; touch "$stamp"
   progress "python venv (.venv)" "installed in $(( $(date +%s) - t ))s"
 fi

@@ -18,7 +18,9 @@ import sqlalchemy as sa
 
 from doable.adapters.db import make_engine
 from doable.config import REPO_ROOT, Settings
-from doable.stack import CACHE, DAPR_BIN, Stack, StackBusy
+from doable_dev.layout import CACHE, DAPR_BIN
+from doable_dev.processes import StackBusy
+from doable_dev.stack import Stack
 
 if TYPE_CHECKING:
     from doable.embedded import Embedded

@@ -17,7 +17,7 @@ from confluent_kafka.admin import AdminClient
 
 from doable.adapters import db
 from doable.adapters.db import make_engine
-from doable.stack import KAFKA_PORT
+from doable_dev.layout import KAFKA_PORT
 
 BOOTSTRAP = f"127.0.0.1:{KAFKA_PORT}"
 STACK_URL = "http://127.0.0.1:8080"

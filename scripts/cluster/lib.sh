@@ -5,7 +5,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=scripts/versions.env
 source "$ROOT/scripts/versions.env"
 
-# The same cache root as the local stack (doable.stack.CACHE); tests/cluster reads these paths too.
+# The same cache root as the local stack (doable_dev.layout.CACHE); tests/cluster reads these paths too.
 CLUSTER_HOME="${DOABLE_CACHE:-$HOME/.cache/doable}/cluster"
 CLUSTER_CACHE="$CLUSTER_HOME/$K8S_VERSION"
 BIN="$CLUSTER_CACHE/bin"

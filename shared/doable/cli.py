@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
-from doable.config import REPO_ROOT, Settings
+from doable.config import Settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,14 +23,7 @@ def main(argv: list[str] | None = None) -> int:
         help="log a line per request and function hop (off: it costs each request)",
     )
 
-    up = commands.add_parser("up", help="start PostgreSQL, Kafka, the Dapr scheduler and every function")
-    up.add_argument("--detach", action="store_true", help="return once ready instead of waiting for Ctrl-C")
-    up.add_argument("--fresh", action="store_true", help="start from an empty database")
-    up.add_argument("--state-dir", type=Path, default=REPO_ROOT / ".doable")
-    up.add_argument("--database", default="doable")
-
-    down = commands.add_parser("down", help="stop what `up` started")
-    down.add_argument("--state-dir", type=Path, default=REPO_ROOT / ".doable")
+    development = _development_commands(commands)
 
     serve = commands.add_parser("serve", help="serve one function (FUNCTION_TARGET) with functions-framework")
     serve.add_argument("function", nargs="?", help="app id, e.g. create-task; defaults to $FUNCTION_TARGET")
@@ -55,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         return tasks_main(argv[1:])
 
     args = parser.parse_args(argv)
-    handler = {"run": _run, "up": _up, "down": _down, "serve": _serve, "migrate": _migrate, "audit": _audit}
+    handler = {"run": _run, "serve": _serve, "migrate": _migrate, "audit": _audit, **development}
     return handler[args.command](args)
 
 
@@ -66,42 +58,15 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _up(args: argparse.Namespace) -> int:
-    from doable.stack import Stack, StackBusy, StackError
-
-    stack = Stack(args.state_dir, args.database, fresh=args.fresh)
+def _development_commands(commands: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
+    """`up` and `down` where the development package is (the venv); the image ships without it."""
     try:
-        stack.start()
-    except StackBusy as error:
-        print(f"up refused: {error}", file=sys.stderr)  # the running stack is left alone
-        return 1
-    except (StackError, KeyboardInterrupt) as error:
-        print(f"up failed: {error}", file=sys.stderr)
-        stack.stop()
-        return 1
-    print(stack.table())
-    if args.detach:
-        print("running in the background; stop with `make down`")
-        return 0
-    print("press Ctrl-C to stop")
-    stopped = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):  # also when started where SIGINT was ignored
-        signal.signal(signum, lambda *_: stopped.set())
-    while not stopped.wait(1):
-        pass
-    print("stopping…")
-    stack.stop()
-    return 0
-
-
-def _down(args: argparse.Namespace) -> int:
-    from doable.stack import Stack
-
-    stack = Stack(args.state_dir)
-    running = stack.running_pids()
-    stack.stop()
-    print(f"stopped {len(running)} processes" if running else "nothing was running")
-    return 0
+        from doable_dev.cli import add_commands
+    except ModuleNotFoundError as error:
+        if error.name != "doable_dev":
+            raise
+        return {}
+    return add_commands(commands)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -9,6 +9,21 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GATEWAY = "web"  # the public function: it forwards to the others and reads no database or secret
+# Every function, in a fixed order: the local stack gives each its ports by its place here.
+FUNCTIONS = (
+    "web",
+    "auth",
+    "create-task",
+    "update-task",
+    "search-tasks",
+    "activity",
+    "chat",
+    "write-audit",
+    "spawn-recurrence",
+    "fire-reminder",
+    "notify",
+    "relay-outbox",
+)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from doable.stack import wait_until
+from doable_dev.processes import wait_until
 from tests.conftest import Api
 
 

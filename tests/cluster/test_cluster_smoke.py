@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from doable.config import REPO_ROOT
-from doable.stack import CACHE, VERSIONS
+from doable_dev.layout import CACHE, VERSIONS
 from tests.facts import wait_for
 
 pytestmark = pytest.mark.cluster

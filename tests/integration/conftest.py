@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from doable.adapters.db import make_engine
-from doable.stack import FunctionPorts, Stack
+from doable_dev.layout import FunctionPorts
+from doable_dev.stack import Stack
 from tests.conftest import Api
 
 STACK_URL = "http://127.0.0.1:8080"

@@ -8,7 +8,8 @@ import socket
 import httpx
 import pytest
 
-from doable.stack import FunctionPorts, Stack
+from doable_dev.layout import FunctionPorts
+from doable_dev.stack import Stack
 from tests.integration.conftest import sidecar
 
 # Each would, if forwarded as written and normalised by a sidecar, leave the target app: the secret

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from confluent_kafka import Consumer, TopicPartition
 
 from doable.adapters import db
-from doable.stack import KAFKA_PORT, Stack
+from doable_dev.layout import KAFKA_PORT
+from doable_dev.stack import Stack
 from tests.conftest import Api
 from tests.facts import wait_caught_up, wait_outbox_drained
 from tests.integration.conftest import audit_rows, eventually

@@ -22,7 +22,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from doable.adapters import db
 from doable.domain.events import Context, EventType, task_events
 from doable.domain.model import new_task
-from doable.stack import FunctionPorts, Stack
+from doable_dev.layout import FunctionPorts
+from doable_dev.stack import Stack
 from tests.conftest import Api
 from tests.facts import BOOTSTRAP, wait_caught_up, wait_for, wait_outbox_drained
 from tests.integration.conftest import audit_rows

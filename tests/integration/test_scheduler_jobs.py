@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from doable.adapters import db
-from doable.stack import FunctionPorts, Stack
+from doable_dev.layout import FunctionPorts
+from doable_dev.stack import Stack
 from tests.conftest import Api
 from tests.facts import wait_for
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from doable.stack import Stack, StackBusy
+from doable_dev.processes import StackBusy
+from doable_dev.stack import Stack
 
 pytestmark = pytest.mark.integration
 

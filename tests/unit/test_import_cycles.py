@@ -80,15 +80,10 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-# The local-stack tooling and the access policy it writes, until the tooling leaves the package for
-# the development-only one (issue 11 item 5).
-KNOWN = [["doable.access", "doable.stack"]]
-
-
 def test_no_doable_module_imports_one_that_imports_it_back() -> None:
     graph = import_graph(PACKAGE)
     assert "doable.bootstrap" in graph and "doable.http.function" in graph, "the check reads the package"
-    assert [group for group in cycles(graph) if group not in KNOWN] == []
+    assert cycles(graph) == []
 
 
 def test_the_check_finds_cycles_through_lazy_and_type_checking_imports(tmp_path: Path) -> None:
