@@ -2,17 +2,22 @@
 
 A Dapr Kafka input binding or a pub/sub subscription posts the structured-mode envelope; Knative
 Eventing posts binary mode (ce-* headers); the embedded bus posts structured mode too. All arrive
-at POST /events and end in the same effect. Dapr jobs arrive at POST /job/<name>.
+at POST /events, are parsed by the CloudEvents SDK (as functions-framework parses a cloud_event
+function's deliveries) and end in the same effect. Dapr jobs arrive at POST /job/<name>.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import flask
+from cloudevents.conversion import from_http
+from cloudevents.exceptions import GenericException
+from cloudevents.http import CloudEvent
+from cloudevents.sdk.converters import is_binary
 from flask import Response
 from opentelemetry.trace import SpanKind
 
@@ -35,25 +40,35 @@ AfterEffect = Callable[[Request, Event], None]
 EventEffect = Callable[["Container", UnitOfWork, Event], None]
 
 
+class _Delivered(CloudEvent):
+    """A CloudEvent as a consumer receives it. The SDK's own class gives an event without an id or a time
+    fresh ones, as a producer wants; a consumer must refuse it instead: a redelivery would get another id
+    and pass the ledger a second time."""
+
+    @classmethod
+    def create(cls, attributes: Mapping[str, Any], data: Any | None) -> _Delivered:
+        missing = [name for name in ("id", "time") if name not in attributes]
+        if missing:
+            raise InvalidEvent(f"the CloudEvent has no {' and no '.join(missing)}")
+        return cls(attributes, data)
+
+
 def parse_delivery(raw: flask.Request) -> Event:
-    """The Doable event in a delivery, in either CloudEvents content mode; InvalidEvent otherwise."""
-    body = raw.get_data(cache=True)
-    if "ce-id" in raw.headers:
-        envelope: dict[str, Any] = {
-            key[3:].lower(): value for key, value in raw.headers.items() if key.lower().startswith("ce-")
-        }
-        envelope.setdefault("traceparent", raw.headers.get("traceparent"))
-        try:
-            envelope["data"] = json.loads(body or b"null")
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise InvalidEvent(f"binary-mode data is not JSON: {error}") from None
-        return Event.from_cloudevent(envelope)
+    """The Doable event in a delivery, parsed by the CloudEvents SDK in either content mode.
+
+    Structured mode is the envelope as the body: a pub/sub subscription and the embedded bus send it
+    as application/cloudevents+json, the Dapr Kafka input binding as application/json (daprd sets that
+    type on every binding delivery, whatever the component says; the SDK reads the envelope either
+    way). Binary mode (Knative Eventing) carries the attributes as ce-* headers and the data as the
+    body, and W3C trace context in its own traceparent header. Anything else is an InvalidEvent.
+    """
     try:
-        envelope = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InvalidEvent(f"the delivery is not JSON: {error}") from None
-    if not isinstance(envelope, dict):
-        raise InvalidEvent("the delivery is not a CloudEvent object")
+        delivered = from_http(_Delivered, raw.headers, raw.get_data(cache=True))
+    except (GenericException, ValueError, TypeError) as error:
+        raise InvalidEvent(f"the delivery is not a CloudEvent: {error}") from None
+    envelope: dict[str, Any] = {**delivered.get_attributes(), "data": delivered.get_data()}
+    if is_binary(dict(raw.headers)):
+        envelope.setdefault("traceparent", raw.headers.get("traceparent"))
     return Event.from_cloudevent(envelope)
 
 
