@@ -314,6 +314,10 @@ sed -e "s#@COREDNS_IMAGE@#$COREDNS_IMAGE#g" -e "s#@DNS_SERVICE_IP@#$DNS_SERVICE_
 kubectl_ -n kube-system rollout status deployment/coredns --timeout=180s >/dev/null \
   || die "CoreDNS did not become ready: kubectl -n kube-system describe pods -l k8s-app=kube-dns"
 
+# Dapr's control plane before any Doable pod: its injector's webhook ignores failures, so a pod created
+# while the injector is down would silently run without a sidecar.
+"$ROOT/scripts/cluster/dapr.sh"
+
 # Doable's images (dev.local/{postgres,kafka,doable}) and its PostgreSQL and Kafka in doable-infra.
 "$ROOT/scripts/cluster/images.sh"; "$ROOT/scripts/cluster/doable.sh" infra  # (not &&: set -e ignores a failure before it)
 
