@@ -1,11 +1,12 @@
-"""Impossible dates in the task editor: the browser says what is wrong and nothing is saved undated."""
+"""Dates in the browser: impossible ones are refused with a reason, and the assistant tells the time as
+the list does (12- or 24-hour, from the browser's locale)."""
 
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import User
+from tests.e2e.conftest import DESKTOP, TIMEZONE, User, register, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -44,3 +45,27 @@ def test_years_outside_1970_to_2200_are_refused(page: Page, user: User, day: str
         "Pick a date from 1970 to 2200."
     )
     assert user.api.get("/api/tasks").json()["items"] == []
+
+
+@pytest.mark.parametrize(("locale", "time"), [("en-US", "9:00 AM"), ("en-GB", "09:00")])
+def test_the_assistant_tells_the_time_as_the_list_shows_it(
+    browser: Browser, embedded_url: str, locale: str, time: str
+) -> None:
+    account = register(embedded_url)
+    context = browser.new_context(
+        base_url=embedded_url, viewport=DESKTOP, timezone_id=TIMEZONE, locale=locale
+    )
+    try:
+        page = context.new_page()
+        sign_in(page, account)
+        page.goto("/")
+        page.get_by_role("button", name="Assistant").click()
+        message = page.get_by_label("Message the assistant")
+        message.fill("add standup tomorrow at 9am")
+        message.press("Enter")
+        log = page.get_by_role("log", name="Conversation")
+        expect(log.locator(".msg-assistant")).to_contain_text(f"due tomorrow at {time}.")
+        expect(page.locator(".task", has_text="standup")).to_contain_text(time)
+    finally:
+        context.close()
+        account.api.close()

@@ -663,6 +663,17 @@ def test_times_follow_the_users_time_zone(uow: Callable[[], UnitOfWork], user: U
     assert due_of("call mom")(chat_) == "2026-11-29T22:00:00.000Z"
 
 
+def test_a_12_hour_client_hears_12_hour_times(uow: Callable[[], UnitOfWork], user: User) -> None:
+    ctx, state = Context(user_id=user.id), InProcessState()
+    command = chat.SendMessage("add call mom tomorrow at 5pm", clock="12h")
+    added = chat.send_message(uow(), state, ctx, command, now=NOW)
+    assert added.reply == "Added \u201ccall mom\u201d, due tomorrow at 5:00 PM."
+    listed = chat.send_message(
+        uow(), state, ctx, chat.SendMessage("show my tasks", added.conversation_id), now=NOW
+    )
+    assert listed.reply.endswith("1. call mom \u2014 due tomorrow at 17:00")  # each message says its clock
+
+
 @pytest.mark.parametrize(
     ("body", "field_name"),
     [

@@ -37,6 +37,14 @@ def test_a_message_is_trimmed_and_an_empty_conversation_id_means_a_new_one() -> 
     assert SendMessage.from_json({"message": "hi", "conversation_id": "c1"}) == SendMessage("hi", "c1")
 
 
+def test_the_clock_says_how_replies_tell_the_time() -> None:
+    assert SendMessage.from_json({"message": "hi"}).clock == "24h"
+    assert SendMessage.from_json({"message": "hi", "clock": "12h"}) == SendMessage("hi", None, "12h")
+    assert refusal({"message": "hi", "clock": "am/pm"}) == [
+        FieldError("clock", "choice", "must be 24h or 12h, or left out for 24h")
+    ]
+
+
 @pytest.mark.parametrize("message", [None, "", "   ", 42, ["add milk"]])
 def test_a_missing_blank_or_non_text_message_is_refused(message: object) -> None:
     body = {} if message is None else {"message": message}
@@ -54,8 +62,8 @@ def test_the_message_length_limit_is_inclusive() -> None:
 def test_every_problem_in_a_body_is_named_unknown_fields_first_in_order() -> None:
     errors = refusal({"zeta": 1, "alpha": 2, "message": " ", "conversation_id": 7})
     assert errors == [
-        FieldError("alpha", "unknown_field", "unknown field; allowed are message, conversation_id"),
-        FieldError("zeta", "unknown_field", "unknown field; allowed are message, conversation_id"),
+        FieldError("alpha", "unknown_field", "unknown field; allowed are message, conversation_id, clock"),
+        FieldError("zeta", "unknown_field", "unknown field; allowed are message, conversation_id, clock"),
         SAY_SOMETHING,
         FieldError("conversation_id", "type", "must be a string or left out"),
     ]

@@ -471,6 +471,10 @@ def document() -> dict[str, Any]:
                                     "type": ["string", "null"],
                                     "description": "from an earlier reply; an unknown one is a 404",
                                 },
+                                "clock": {
+                                    "enum": ["24h", "12h", None],
+                                    "description": "how the replies say times: 17:00 (default) or 5:00 PM",
+                                },
                             },
                         }
                     ),

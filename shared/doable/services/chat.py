@@ -29,18 +29,22 @@ MESSAGE_MAX = 2000
 SAVE_ATTEMPTS = 5
 
 
+CLOCKS = ("24h", "12h")
+
+
 @dataclass(frozen=True)
 class SendMessage:
     message: str
     conversation_id: str | None = None
+    # How the user's client shows times ("5:00 PM" or "17:00"); the replies say them the same way.
+    clock: str = "24h"
 
     @classmethod
     def from_json(cls, body: Mapping[str, Any]) -> SendMessage:
         errors: list[FieldError] = []
-        for name in sorted(set(body) - {"message", "conversation_id"}):
-            errors.append(
-                FieldError(name, "unknown_field", "unknown field; allowed are message, conversation_id")
-            )
+        for name in sorted(set(body) - {"message", "conversation_id", "clock"}):
+            allowed = "unknown field; allowed are message, conversation_id, clock"
+            errors.append(FieldError(name, "unknown_field", allowed))
         message = body.get("message")
         if not isinstance(message, str) or not message.strip():
             errors.append(FieldError("message", "required", "say something, e.g. 'add buy milk tomorrow'"))
@@ -49,10 +53,13 @@ class SendMessage:
         conversation_id = body.get("conversation_id")
         if conversation_id is not None and not isinstance(conversation_id, str):
             errors.append(FieldError("conversation_id", "type", "must be a string or left out"))
+        clock = body.get("clock") or "24h"
+        if clock not in CLOCKS:
+            errors.append(FieldError("clock", "choice", "must be 24h or 12h, or left out for 24h"))
         if errors:
             raise ValidationFailed(errors)
         assert isinstance(message, str)
-        return cls(message.strip(), conversation_id or None)
+        return cls(message.strip(), conversation_id or None, str(clock))
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,9 @@ def send_message(
         conversation, etag = Conversation.start(new_id(), ctx.user_id, now), None
     else:
         conversation, etag = _load(state, ctx, command.conversation_id)
-    assistant = Assistant(uow, ctx, user.timezone, now, interpreter or ParserInterpreter())
+    assistant = Assistant(
+        uow, ctx, user.timezone, now, interpreter or ParserInterpreter(), hour12=command.clock == "12h"
+    )
     turn = assistant.answer(command.message, conversation)
     _save(state, ctx, conversation, etag, turn, command.message, now)
     return ChatReply(conversation.id, turn.reply, turn.tasks)

@@ -5,7 +5,10 @@ import { user } from "./session.js";
 const SOON_MS = 24 * 60 * 60 * 1000;
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 // Locales with a 24-hour clock read "09:00"; 12-hour ones read "9:00 AM", not "09:00 AM".
-const HOUR = ["h23", "h24"].includes(new Intl.DateTimeFormat(undefined, { hour: "numeric" }).resolvedOptions().hourCycle) ? "2-digit" : "numeric";
+const CLOCK_24 = ["h23", "h24"].includes(new Intl.DateTimeFormat(undefined, { hour: "numeric" }).resolvedOptions().hourCycle);
+const HOUR = CLOCK_24 ? "2-digit" : "numeric";
+/** How the list shows times, sent with chat messages so the assistant says them the same way. */
+export const CLOCK = CLOCK_24 ? "24h" : "12h";
 const pad = (n) => String(n).padStart(2, "0");
 
 export function deviceZone() {

@@ -4,7 +4,7 @@ import { h, replace } from "../dom.js";
 import { emit } from "../events.js";
 import { icon } from "../icons.js";
 import { user } from "../session.js";
-import { formatDateTime } from "../time.js";
+import { CLOCK, formatDateTime } from "../time.js";
 
 const EXAMPLES = [
   "add pay rent every month on the 1st at 9am high #home remind me 1 day before",
@@ -78,7 +78,7 @@ export function chatPanel() {
     scroll();
     send.disabled = true;
     try {
-      const result = await api("/chat", { method: "POST", body: { message, ...(conversationId && { conversation_id: conversationId }) } });
+      const result = await api("/chat", { method: "POST", body: { message, clock: CLOCK, ...(conversationId && { conversation_id: conversationId }) } });
       conversationId = result.conversation_id;
       localStorage.setItem(storageKey, conversationId);
       typing.replaceWith(bubble("assistant", result.reply, result.tasks ?? []));
