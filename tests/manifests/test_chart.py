@@ -263,6 +263,9 @@ def test_secret_reader_role_is_limited_to_doables_secrets(render: Renderer) -> N
         ("signup.mode=invite", "/signup/mode"),
         ("signup.domains={Example.COM}", "/signup/domains/0"),
         ("signup.perAddressPerHour=-1", "/signup/perAddressPerHour"),
+        # The Knative queue-proxy shares the pod and listens on 8012, 8013, 8022, 9090 and 9091.
+        ("dapr.metricsPort=9090", "/dapr/metricsPort"),
+        ("monitoring.appMetricsPort=9091", "/monitoring/appMetricsPort"),
     ],
 )
 def test_bad_values_fail_to_render(render: Renderer, assignment: str, message: str) -> None:
