@@ -2,13 +2,18 @@
 
 from doable.chat.intents import (
     AddTask,
+    BulkAction,
     CompleteTask,
     DeleteTask,
     Help,
     Intent,
     ListTasks,
+    RenameTask,
     ReopenTask,
     RescheduleTask,
+    RetagTask,
+    SetPriority,
+    SnoozeTask,
     TaskRef,
     Unknown,
 )
@@ -16,13 +21,18 @@ from doable.chat.parser import parse
 
 __all__ = [
     "AddTask",
+    "BulkAction",
     "CompleteTask",
     "DeleteTask",
     "Help",
     "Intent",
     "ListTasks",
+    "RenameTask",
     "ReopenTask",
     "RescheduleTask",
+    "RetagTask",
+    "SetPriority",
+    "SnoozeTask",
     "TaskRef",
     "Unknown",
     "parse",

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from doable.chat.grammar import POLITE, RESCHEDULE_RULES, rejoin, strip_quotes
+from doable.chat.grammar import POLITE, PRIORITY_WORDS, RESCHEDULE_RULES, rejoin, strip_quotes
 from doable.chat.intents import (
     HINT_PRIORITY,
     HINT_RENAME,
@@ -183,12 +183,7 @@ def read_rename(text: str, _ctx: Context) -> Intent | None:
 
 # ----------------------------------------------------------------------------------- priority
 
-_PRIORITY_NAMES = {
-    **dict.fromkeys(("high", "urgent", "important", "top", "critical", "p1", "1"), "high"),
-    **dict.fromkeys(("medium", "med", "normal", "p2", "2"), "medium"),
-    **dict.fromkeys(("low", "p3", "3"), "low"),
-}
-_P = rf"(?:a |the )?!?(?P<p>{'|'.join(sorted(_PRIORITY_NAMES, key=len, reverse=True))})"
+_P = rf"(?:a |the )?!?(?P<p>{'|'.join(sorted(PRIORITY_WORDS, key=len, reverse=True))})"
 _P_NOUN = r"(?:[ -]priority| prio| pri)"
 _SET = r"(?:set|change|make|update|switch|bump|raise|lower|drop|put|move|turn)"
 _PRIORITY = tuple(
@@ -215,7 +210,7 @@ def read_priority(text: str, _ctx: Context) -> Intent | None:
     for pattern in _PRIORITY:
         found = pattern.fullmatch(text)
         if found:
-            return SetPriority(_ref(found["ref"]), _PRIORITY_NAMES[found["p"].lower()])
+            return SetPriority(_ref(found["ref"]), PRIORITY_WORDS[found["p"].lower()])
     found = _PRIORITISE.fullmatch(text)
     if found:
         return SetPriority(_ref(found["ref"]), "low" if found["de"] else "high")

@@ -41,16 +41,11 @@ from doable.domain.phrases import (
     rule,
 )
 
-_PRIORITY_WORDS = {
-    "high": "high",
-    "medium": "medium",
-    "med": "medium",
-    "normal": "medium",
-    "low": "low",
-    "urgent": "high",
-    "1": "high",
-    "2": "medium",
-    "3": "low",
+# Every word that names a priority, wherever a priority is read ("!high", "p1", "make it urgent").
+PRIORITY_WORDS = {
+    **dict.fromkeys(("high", "urgent", "important", "top", "critical", "p1", "1"), "high"),
+    **dict.fromkeys(("medium", "med", "normal", "p2", "2"), "medium"),
+    **dict.fromkeys(("low", "p3", "3"), "low"),
 }
 
 
@@ -63,7 +58,7 @@ def _reminder(found: re.Match[str], _ctx: Context) -> Update | None:
 
 
 def _priority(found: re.Match[str], _ctx: Context) -> Update:
-    return {"priority": _PRIORITY_WORDS[group(found, "p", "p2", "n")]}
+    return {"priority": PRIORITY_WORDS[group(found, "p", "p2", "n")]}
 
 
 _LEAD = r"(?:before|early|earlier|ahead(?: of time)?|in advance|prior|beforehand)"
@@ -283,7 +278,7 @@ def extract_marks(text: str) -> tuple[str, tuple[str, ...], str | None]:
         tag = found.group(1).rstrip(".:/-").lower()
         if tag not in tags:
             tags.append(tag)
-    bangs = [_PRIORITY_WORDS[found.group(1).lower()] for found in _BANG.finditer(text)]
+    bangs = [PRIORITY_WORDS[found.group(1).lower()] for found in _BANG.finditer(text)]
     text = _BANG.sub(" ", _TAG_MARK.sub(" ", text))
     return " ".join(text.split()), tuple(tags), bangs[0] if bangs else None
 
