@@ -62,7 +62,7 @@ def _priority(found: re.Match[str], _ctx: Context) -> Update:
 
 
 _LEAD = r"(?:before|early|earlier|ahead(?: of time)?|in advance|prior|beforehand)"
-_REMIND = r"(?:and |with )?(?:remind me|a reminder|reminder|alert me|notify me|ping me)"
+_REMIND = r"(?:and |with )?(?:remind(?: me)?|a reminder|reminder|alert me|notify me|ping me)"
 _PRIORITY_NAMES = "high|medium|med|normal|low"
 _RECURRENCE_RULES = (
     rule("every ?day|each day|daily", {"recurrence": "daily"}),

@@ -109,7 +109,9 @@ def _read_remind_me(text: str, body: str, ctx: Context) -> Intent:
     return _add_task(text, body, ctx, Slots(), reminder_default=0)
 
 
-def _add_task(text: str, body: str, ctx: Context, seed: Slots, *, reminder_default: int | None) -> Intent:
+def _add_task(
+    text: str, body: str, ctx: Context, seed: Slots, *, reminder_default: int | None
+) -> AddTask | Unknown:
     body, description = _split_description(body)
     body, tags, bang = extract_marks(_TO_MY_LIST.sub(" ", body))
     if bang is not None:
@@ -209,6 +211,33 @@ def parse(message: str, now: datetime, timezone: str) -> Intent:
 
     Raises ValueError only for a bad `now` or `timezone` (the caller's data, not the user's text).
     """
+    read = _prepare(message, now, timezone)
+    if isinstance(read, Unknown):
+        return read
+    text, ctx = read
+    try:
+        for reader in _READERS:
+            intent = reader(text, ctx)
+            if intent is not None:
+                return intent
+    except ImpossibleDate as error:
+        return _impossible(text, error)
+    return Unknown(text, HINT_GENERAL)
+
+
+def parse_task(message: str, now: datetime, timezone: str) -> AddTask | Unknown:
+    """Reads a message that is wholly a task, as "add <message>" reads it in chat: quick add's reading."""
+    read = _prepare(message, now, timezone)
+    if isinstance(read, Unknown):
+        return read
+    text, ctx = read
+    try:
+        return _add_task(text, text, ctx, Slots(), reminder_default=None)
+    except ImpossibleDate as error:
+        return _impossible(text, error)
+
+
+def _prepare(message: str, now: datetime, timezone: str) -> tuple[str, Context] | Unknown:
     zone = load_zone(timezone)
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
@@ -220,14 +249,10 @@ def parse(message: str, now: datetime, timezone: str) -> Intent:
     if len(text) > MAX_MESSAGE:
         return Unknown(text[:MAX_MESSAGE], HINT_TOO_LONG)
     utc_now = now.astimezone(UTC)
-    ctx = Context(now=utc_now, zone=zone, today=utc_now.astimezone(zone).date())
-    try:
-        for reader in _READERS:
-            intent = reader(text, ctx)
-            if intent is not None:
-                return intent
-    except ImpossibleDate as error:
-        # "feb 31" reads as nothing else, so the user hears why rather than getting an odd title.
-        reason = str(error)
-        return Unknown(text, f"{reason[0].upper()}{reason[1:]}.")
-    return Unknown(text, HINT_GENERAL)
+    return text, Context(now=utc_now, zone=zone, today=utc_now.astimezone(zone).date())
+
+
+def _impossible(text: str, error: ImpossibleDate) -> Unknown:
+    # "feb 31" reads as nothing else, so the user hears why rather than getting an odd title.
+    reason = str(error)
+    return Unknown(text, f"{reason[0].upper()}{reason[1:]}.")
