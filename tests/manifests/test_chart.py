@@ -203,6 +203,17 @@ def test_tracing_goes_to_opentelemetry(render: Renderer) -> None:
         assert float(config["spec"]["tracing"]["samplingRate"]) > 0
 
 
+def test_each_function_holds_the_tokens_its_sidecar_checks(cloud: list[Resource]) -> None:
+    """Dapr's injector gives the token Secrets to daprd alone; without them in the app container every
+    call to the sidecar is a 401 and every /readyz fails (seen on the local cluster)."""
+    for name, service in knative_services(cloud).items():
+        notes = revision_annotations(service)
+        (container,) = service["spec"]["template"]["spec"]["containers"]
+        refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "valueFrom" in e}
+        assert refs["DAPR_API_TOKEN"] == {"name": notes["dapr.io/api-token-secret"], "key": "token"}, name
+        assert refs["APP_API_TOKEN"] == {"name": notes["dapr.io/app-token-secret"], "key": "token"}, name
+
+
 def test_each_sidecar_enforces_the_access_policy_of_its_function(cloud: list[Resource]) -> None:
     """Only web invokes, only declared routes; event functions take no invocation; secrets scoped."""
     configs = of_kind(cloud, "Configuration", "dapr.io")
