@@ -18,7 +18,7 @@ from doable.domain.model import (
 )
 from doable.domain.query import CURSOR_MAX, LIMIT_DEFAULT, LIMIT_MAX, SORTS, STATUSES, TOTAL_CAP
 from doable.domain.recurrence import Recurrence
-from doable.services import access_tokens
+from doable.services import access_tokens, quick_add
 from doable.services.chat import MESSAGE_MAX
 from doable.services.users import PASSWORD_MAX, PASSWORD_MIN
 
@@ -361,6 +361,71 @@ def document() -> dict[str, Any]:
                     ],
                     "responses": {"200": _json(_ref("TaskPage")), **_problems(401, 422)},
                 },
+            },
+            "/tasks/parse": {
+                "post": {
+                    "operationId": "parseTask",
+                    "description": (
+                        "quick add: reads a line as the assistant reads 'add …', in your time zone, and "
+                        "answers the fields POST /tasks would take, one piece per chip; stores nothing. "
+                        "An impossible date or a line without a title is a 422 that says why"
+                    ),
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["text"],
+                            "properties": {
+                                "text": {
+                                    "type": "string",
+                                    "minLength": 1,
+                                    "maxLength": quick_add.TEXT_MAX,
+                                    "pattern": NOT_BLANK,
+                                    "examples": [
+                                        "pay rent every month on the 1st 9am #home !high remind 1 day before"
+                                    ],
+                                }
+                            },
+                        }
+                    ),
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["task", "pieces"],
+                                "properties": {
+                                    "task": _task_input(["title"]),
+                                    "pieces": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["field", "value"],
+                                            "properties": {
+                                                "field": {
+                                                    "enum": [
+                                                        "title",
+                                                        "due_at",
+                                                        "recurrence",
+                                                        "reminder_minutes_before",
+                                                        "priority",
+                                                        "tags",
+                                                        "description",
+                                                    ],
+                                                    "description": (
+                                                        "the task field; each tag is a piece of its own; "
+                                                        f"{' and '.join(quick_add.NEEDS_DUE_AT)} need due_at"
+                                                    ),
+                                                },
+                                                "value": {"type": ["string", "integer"]},
+                                            },
+                                        },
+                                    },
+                                },
+                            }
+                        ),
+                        **_problems(*WRITE_ERRORS, 403),
+                    },
+                }
             },
             "/tasks/{task_id}": {
                 "parameters": [TASK_ID],

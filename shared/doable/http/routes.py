@@ -66,6 +66,7 @@ PUBLIC_ROUTES: tuple[PublicRoute, ...] = (
     PublicRoute("POST", "/tokens", "auth"),
     PublicRoute("DELETE", "/tokens/{token_id}", "auth"),
     PublicRoute("POST", "/tasks", "create-task"),
+    PublicRoute("POST", "/tasks/parse", "create-task"),  # quick add: what a line would create
     PublicRoute("GET", "/tasks", "search-tasks"),
     PublicRoute("GET", "/tasks/{task_id}", "search-tasks"),
     PublicRoute("GET", "/tags", "search-tasks"),
