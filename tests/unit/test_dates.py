@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from doable.domain.dates import ImpossibleDate, read_when
+from doable.domain.model import TIME_MAX, TIME_MIN
 
 PARIS = "Europe/Paris"
 # Saturday 28 Nov 2026, 11:00 in Paris; Monday 30 Nov; Saturday 31 Jan 2027.
@@ -89,3 +92,22 @@ def test_unreadable_text_suggests_what_to_type(text: str) -> None:
         read_when(text, SATURDAY, PARIS)
     assert not isinstance(raised.value, ImpossibleDate)
     assert "e.g. 'tomorrow 9am', 'next friday', 'in 2 hours' or 2026-12-01 09:00" in str(raised.value)
+
+
+KEYWORDS = (
+    "today tomorrow next friday fri month week in 2 hours days 3 weeks feb 29 31 30 april 9999 0001 1969 "
+    "2026-02-29 2028-02-29 13:00 9am 12pm midnight noon tonight evening on the 1st 31st at , 0 99"
+)
+WORDS = KEYWORDS.split(" ")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(WORDS), max_size=8), zone=st.sampled_from([PARIS, "Pacific/Apia", "UTC"])
+)
+def test_any_phrase_is_an_instant_in_range_or_a_value_error(words: list[str], zone: str) -> None:
+    try:
+        instant = read_when(" ".join(words), SATURDAY, zone)
+    except ValueError:
+        return
+    assert instant.tzinfo is UTC and TIME_MIN <= instant < TIME_MAX
