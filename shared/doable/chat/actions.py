@@ -183,7 +183,9 @@ def read_rename(text: str, _ctx: Context) -> Intent | None:
 
 # ----------------------------------------------------------------------------------- priority
 
-_P = rf"(?:a |the )?!?(?P<p>{'|'.join(sorted(PRIORITY_WORDS, key=len, reverse=True))})"
+# Bare digits name a priority only as a mark ("!1"): "make room for 2" is not about priorities.
+_P_NAMES = sorted((word for word in PRIORITY_WORDS if not word.isdigit()), key=len, reverse=True)
+_P = rf"(?:a |the )?(?:!(?P<mark>[123])|!?(?P<p>{'|'.join(_P_NAMES)}))"
 _P_NOUN = r"(?:[ -]priority| prio| pri)"
 _SET = r"(?:set|change|make|update|switch|bump|raise|lower|drop|put|move|turn)"
 _PRIORITY = tuple(
@@ -210,7 +212,7 @@ def read_priority(text: str, _ctx: Context) -> Intent | None:
     for pattern in _PRIORITY:
         found = pattern.fullmatch(text)
         if found:
-            return SetPriority(_ref(found["ref"]), PRIORITY_WORDS[found["p"].lower()])
+            return SetPriority(_ref(found["ref"]), PRIORITY_WORDS[(found["p"] or found["mark"]).lower()])
     found = _PRIORITISE.fullmatch(text)
     if found:
         return SetPriority(_ref(found["ref"]), "low" if found["de"] else "high")
