@@ -2,13 +2,13 @@
 
 from flask import Response
 
-from doable.adapters.unit_of_work import UnitOfWork
 from doable.bootstrap import Container
 from doable.domain.events import Event
 from doable.http.events import EventFunction
 from doable.http.function import Request
 from doable.http.problem import json_response
 from doable.services import reminders
+from doable.services.ports import UnitOfWork
 
 
 def schedule_reminder(app: Container, uow: UnitOfWork, event: Event) -> None:

@@ -2,12 +2,12 @@
 
 import threading
 
-from doable.adapters.unit_of_work import UnitOfWork
 from doable.bootstrap import Container
 from doable.domain.events import Event
 from doable.http.events import EventFunction
 from doable.http.function import Request
 from doable.services import notifications
+from doable.services.ports import UnitOfWork
 
 
 def record(app: Container, uow: UnitOfWork, event: Event) -> None:

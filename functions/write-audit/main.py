@@ -1,10 +1,10 @@
 """write-audit: records each task event exactly once in the append-only, hash-chained audit log."""
 
-from doable.adapters.unit_of_work import UnitOfWork
 from doable.bootstrap import Container
 from doable.domain.events import Event, EventType
 from doable.http.events import EventFunction
 from doable.services import audit
+from doable.services.ports import UnitOfWork
 
 TASK_EVENTS = frozenset(t.value for t in EventType if t is not EventType.REMINDER_DUE)
 

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from doable.adapters.unit_of_work import UnitOfWork
 from doable.chat import matching, replies
 from doable.chat.conversation import Conversation, Message, Pending, Turn
 from doable.chat.finding import ACTIONS, Answered, TaskFinder
@@ -46,6 +45,7 @@ from doable.domain.model import Priority, Status, Task, format_time
 from doable.domain.query import TaskQuery
 from doable.domain.recurrence import Recurrence, load_zone, localize
 from doable.services import tasks
+from doable.services.ports import UnitOfWork
 
 LIST_SHOWN = 10  # a chat reply is read, not scrolled: longer lists say how many more there are
 _YES = frozenset(

@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from doable.adapters.unit_of_work import UnitOfWork
 from doable.chat import matching, replies
 from doable.chat.conversation import Conversation, Pending, Turn
 from doable.chat.intents import TaskRef
@@ -21,6 +20,7 @@ from doable.domain.events import Context
 from doable.domain.model import Status, Task
 from doable.domain.query import TaskQuery
 from doable.services import tasks
+from doable.services.ports import UnitOfWork
 
 SEARCH_LIMIT = 50  # candidates considered when a title names a task
 SUGGEST_FROM = 200  # recent tasks scanned for a "did you mean" when no title matched

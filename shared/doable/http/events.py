@@ -21,12 +21,12 @@ from cloudevents.sdk.converters import is_binary
 from flask import Response
 from opentelemetry.trace import SpanKind
 
-from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.events import Event, InvalidEvent
 from doable.http.function import HttpFunction, Request
 from doable.http.problem import json_response, problem
 from doable.observability import DEAD_LETTERS, EVENTS_CONSUMED, span
 from doable.services.consumers import FAILURES_MAX, Outcome, consume, dead_letter
+from doable.services.ports import UnitOfWork
 
 if TYPE_CHECKING:
     from doable.bootstrap import Container

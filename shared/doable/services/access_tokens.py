@@ -16,9 +16,9 @@ from typing import Any
 
 from doable.adapters.access_tokens import PREFIX, digest, generate
 from doable.adapters.tokens import Identity, TokenService
-from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.errors import Conflict, DomainError, FieldError, NotFound, Unauthorized, ValidationFailed
 from doable.domain.model import format_time, new_id, utcnow
+from doable.services.ports import UnitOfWork
 
 SCOPES = ("read", "write")
 NAME_MAX = 100

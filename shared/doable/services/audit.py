@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from doable.adapters.repositories.audit import GENESIS, entry_hash
-from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.errors import NotFound
 from doable.domain.events import Event
 from doable.domain.model import format_time, utcnow
+from doable.services.ports import UnitOfWork
 
 
 def record(uow: UnitOfWork, event: Event) -> None:

@@ -15,13 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from doable.adapters.tokens import Identity
-from doable.adapters.unit_of_work import UnitOfWork
 from doable.chat.assistant import Assistant, Interpreter, ParserInterpreter
 from doable.chat.conversation import CONVERSATION_ID, Conversation, Turn, state_key
 from doable.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from doable.domain.events import Context
 from doable.domain.model import new_id, utcnow
-from doable.services.ports import StateConflict, StateStore
+from doable.services.ports import StateConflict, StateStore, UnitOfWork
 from doable.services.users import current_user
 
 log = logging.getLogger(__name__)

@@ -15,10 +15,9 @@ from enum import StrEnum
 
 from sqlalchemy import exc as db_errors
 
-from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.events import Event
 from doable.domain.model import utcnow
-from doable.services.ports import PublishFailed, SidecarUnavailable
+from doable.services.ports import PublishFailed, SidecarUnavailable, UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ from doable.adapters import webhooks
 from doable.adapters.repositories.audit import AuditLog
 from doable.adapters.repositories.notifications import Notifications
 from doable.adapters.repositories.users import UserRepository
-from doable.adapters.unit_of_work import UnitOfWork
 from doable.adapters.webhook_outbox import WebhookDeliveries
 from doable.domain.errors import NotFound
 from doable.domain.events import Event, EventType
 from doable.domain.model import NotificationKind, format_time, new_id, parse_time, utcnow
 from doable.domain.recurrence import load_zone
+from doable.services.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 WEBHOOK_RETRIES = 3

@@ -10,10 +10,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.events import Context, Event, EventType, Topic
 from doable.domain.model import Status, format_time, parse_time, utcnow
-from doable.services.ports import JobScheduler
+from doable.services.ports import JobScheduler, UnitOfWork
 
 JOB_PREFIX = "fire-reminder--"
 CONSUMER = "fire-reminder"

@@ -10,11 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.events import Context, Event, EventType, task_events
 from doable.domain.model import Priority, new_id, new_task, parse_time, utcnow
 from doable.domain.recurrence import Recurrence, resume_after
-from doable.services.ports import JobScheduler
+from doable.services.ports import JobScheduler, UnitOfWork
 
 JOB_PREFIX = "spawn-recurrence--"
 TEMPLATE_FIELDS = ("title", "description", "priority", "tags", "reminder_minutes_before")

@@ -7,11 +7,11 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.errors import Conflict, NotFound, PreconditionFailed, invalid
 from doable.domain.events import Context, EventType, task_events
 from doable.domain.model import Task, new_task, utcnow, validate_task_fields
 from doable.domain.query import Page, TaskQuery
+from doable.services.ports import UnitOfWork
 
 
 def create_task(uow: UnitOfWork, ctx: Context, data: Mapping[str, Any], now: datetime | None = None) -> Task:

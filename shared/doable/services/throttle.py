@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.errors import DomainError
+from doable.services.ports import UnitOfWork
 
 UNKNOWN_ADDRESS = "unknown"
 

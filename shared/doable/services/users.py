@@ -14,7 +14,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from doable.adapters import webhooks
 from doable.adapters.tokens import Identity, TokenService
-from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.errors import (
     Conflict,
     DomainError,
@@ -27,6 +26,7 @@ from doable.domain.errors import (
 from doable.domain.model import NotificationKind, User, new_id, notify_preferences, utcnow
 from doable.domain.recurrence import validate_timezone
 from doable.services import throttle
+from doable.services.ports import UnitOfWork
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 PASSWORD_MIN = 8
