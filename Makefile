@@ -40,9 +40,13 @@ mutation: deps-python  ## mutmut over domain, services, repositories and outbox,
 screenshots: deps  ## regenerate docs/screenshots from the browser tests
 	@DOABLE_SCREENSHOTS=1 $(VENV)/pytest tests/e2e/test_screenshots.py
 
-.PHONY: cluster-up cluster-down test-cluster
+.PHONY: cluster-up cluster-install cluster-down test-cluster
 cluster-up:      ## a real single-node Kubernetes from host processes (docs/cluster.md); builds what is missing
 	@bash scripts/cluster/up.sh
+
+cluster-install: ## Doable into the running cluster: helm upgrade --install with values-local.yaml, then a smoke request
+	@bash scripts/cluster/doable.sh install
+	@bash scripts/cluster/doable.sh smoke
 
 cluster-down:    ## stop the cluster and undo everything cluster-up changed on the host
 	@bash scripts/cluster/down.sh
