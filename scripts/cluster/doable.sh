@@ -77,8 +77,11 @@ wait_for_control_planes() {
 
 install() {
   local tag started=$SECONDS
-  tag="$("$ROOT/scripts/cluster/images.sh" tag)"
-  has_image "dev.local/doable:$tag" || die "image dev.local/doable:$tag is not in containerd: run scripts/cluster/images.sh"
+  # The image images.sh built last (HEAD may have moved on since), or DOABLE_IMAGE_TAG.
+  tag="${DOABLE_IMAGE_TAG:-$(cat "$CLUSTER_HOME/images/doable.tag" 2>/dev/null)}"
+  if [[ -z "$tag" ]] || ! has_image "dev.local/doable:$tag"; then
+    die "image dev.local/doable:${tag:-?} is not in containerd: run scripts/cluster/images.sh"
+  fi
   [[ -n "$(secret_value "$INFRA_NS" postgres password)" ]] || die "no PostgreSQL password in $INFRA_NS: run scripts/cluster/doable.sh infra"
   wait_for_control_planes
 

@@ -6,7 +6,8 @@
 #   dev.local/python:3.11-bookworm the base the project's Dockerfile builds on here (BASE build argument)
 #   dev.local/doable:<tag>        the project's own Dockerfile; tag = the short SHA of the last commit
 #                                 that changed its inputs, plus -dirty-<content hash> when they differ from HEAD
-# Usage: images.sh [all|tag]   (`tag` prints the Doable image tag and builds nothing);
+# Usage: images.sh [all|tag]   (`tag` prints the Doable image tag and builds nothing; the tag of the
+#                               last image built or found is kept in ~/.cache/doable/cluster/images/doable.tag);
 #        DOABLE_IMAGE_FROM=head images.sh   builds Doable from HEAD, ignoring uncommitted edits
 # Idempotent: an image containerd already has is skipped, and so is the cached root filesystem.
 set -euo pipefail
@@ -197,3 +198,5 @@ else
   import "$DOABLE_IMAGE"
   log "image $DOABLE_IMAGE built and imported in $secs s"
 fi
+# What doable.sh installs: the image built last, even if HEAD moved on since.
+echo "${DOABLE_IMAGE#*:}" >"$IMAGES_CACHE/doable.tag"
