@@ -162,7 +162,8 @@ _RENAME = tuple(
         rf"{POLITE}(?:rename|retitle|re-title|re-name) (?P<ref>.+?) (?:to|as|into) (?P<title>.+)",
         rf"{POLITE}(?:change|update|set|edit) (?:the )?(?:title|name) of (?P<ref>.+?) to (?P<title>.+)",
         rf"{POLITE}(?:change|update|set|edit) (?P<ref>.+?)(?:'s)? (?:title|name) to (?P<title>.+)",
-        rf"{POLITE}(?:call|name|title) (?P<ref>it|that|this|that one|this one) (?P<title>.+)",
+        # Not "call it …": "call it a day" is not a new title.
+        rf"{POLITE}(?:name|title|retitle) (?P<ref>it|that|this|that one|this one) (?P<title>.+)",
     )
 )
 _RENAME_BARE = re.compile(rf"{POLITE}(?:rename|retitle|re-title|re-name) (?P<ref>.+)", re.IGNORECASE)
@@ -230,8 +231,9 @@ _ADD_TAGS = tuple(
     for pattern in (
         rf"{POLITE}(?:tag|label) (?P<ref>.+?) (?:with|as) (?P<tags>{_TAGS})",
         rf"{POLITE}(?:tag|label) (?P<ref>.+?) (?P<tags>{_MARKS})",
-        rf"{POLITE}(?:add|put|attach|apply) {_TAG_NOUN} (?P<tags>{_TAGS}) (?:to|on) (?P<ref>.+)",
-        rf"{POLITE}(?:add|put|attach|apply) (?P<tags>{_MARKS}) (?:to|on) (?P<ref>.+)",
+        # "to", not "on": "add tag photos on friday" adds a task.
+        rf"{POLITE}(?:add|put|attach|apply) {_TAG_NOUN} (?P<tags>{_TAGS}) to (?P<ref>.+)",
+        rf"{POLITE}(?:add|put|attach|apply) (?P<tags>{_MARKS}) to (?P<ref>.+)",
     )
 )
 _TAKE = "(?:remove|delete|drop|take off|take)"
