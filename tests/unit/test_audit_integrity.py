@@ -16,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from doable.adapters import db
-from doable.adapters.repositories.audit import entry_hash
 from doable.adapters.unit_of_work import UnitOfWork
+from doable.domain.audit import entry_hash
 from doable.domain.events import Event, EventType, Topic
 from doable.services import audit
 from doable.services.audit import BrokenLink

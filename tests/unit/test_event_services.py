@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -247,7 +248,7 @@ def test_a_kind_turned_off_in_settings_is_not_notified_and_the_others_still_are(
         assert work.webhooks.get(reminder.id) is not None, "the webhook is its own channel: still queued"
 
     users.update_profile(uow(), user.id, {"notify": {"reminder": True}})
-    again = Event(**{**reminder.__dict__, "id": "evt-again"})
+    again = dataclasses.replace(reminder, id="evt-again")
     run(uow, "notify", notifications.record, again)
     assert [n["kind"] for n in notifications.listing(uow(), user.id, unread_only=False)["items"]].count(
         "reminder"

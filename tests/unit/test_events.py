@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import flask
 import pytest
 from werkzeug.test import EnvironBuilder
 
 from doable.domain.events import Context, Event, EventType, InvalidEvent, Topic, task_events
-from doable.domain.model import new_task
+from doable.domain.model import Status, new_task
+from doable.domain.recurrence import Recurrence
 from doable.http.events import parse_delivery
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -131,3 +133,35 @@ def test_garbage_is_invalid_not_an_exception() -> None:
     binary = {"ce-specversion": "1.0", "ce-id": "1", "ce-source": "urn:doable", "ce-type": "task.created"}
     with pytest.raises(InvalidEvent):
         parse_delivery(request(b"\xff\xfe not json", binary))
+
+
+def test_an_event_is_decoded_once_into_typed_values_whichever_side_made_it() -> None:
+    full, compact = created()
+    assert full.task.title == "Pay rent" and full.task.status is Status.OPEN
+    assert full.task.recurrence is Recurrence.NONE and full.task.due_at is None
+    assert full.changes == {} and full.changed == frozenset()
+    assert compact.task.id == full.task.id and compact.task.recurrence is None, "a twin has five fields"
+    due = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    task = new_task("user-1", {"title": "Pay rent", "due_at": due, "reminder_minutes_before": 30}, NOW)
+    moved, twin = task_events(EventType.TASK_UPDATED, task, Context("user-1"), NOW, {"due_at": due})
+    delivered = parse_delivery(request(moved.to_json().encode(), {"Content-Type": "application/json"}))
+    assert delivered.task.due_at == due and delivered.task.reminder_at == due - timedelta(minutes=30)
+    assert delivered.changes == {"due_at": "2026-12-01T09:00:00.000Z"}
+    assert delivered.changed == twin.changed == {"due_at"}
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda data: data.update(task=["not", "a", "task"]),
+        lambda data: data["task"].update(due_at="tomorrow"),
+        lambda data: data["task"].update(status="half-done"),
+        lambda data: data["task"].update(title=7),
+        lambda data: data.update(changes=3),
+    ],
+)
+def test_a_payload_a_consumer_cannot_read_is_invalid_where_it_arrives(spoil: Any) -> None:
+    envelope = created()[0].to_cloudevent()
+    spoil(envelope["data"])
+    with pytest.raises(InvalidEvent):
+        parse_delivery(request(json.dumps(envelope).encode(), {"Content-Type": "application/json"}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import ssl
@@ -378,7 +379,7 @@ def test_a_reminder_queues_its_webhook_in_the_notifications_transaction(
     assert json.loads(queued["payload"])["task"] == {"title": "Call the dentist"}
     assert notifications.listing(uow(), user.id, unread_only=True)["unread"] == 1
 
-    completed = Event(**{**reminder(user, "evt-done").__dict__, "type": EventType.TASK_COMPLETED})
+    completed = dataclasses.replace(reminder(user, "evt-done"), type=EventType.TASK_COMPLETED)
     consume(uow(), "notify", completed, notifications.record)
     assert delivery(engine, "evt-done") is None, "only reminders go to the webhook"
 

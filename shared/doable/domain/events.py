@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from doable.domain.model import Task, format_time, new_id, parse_time
+from doable.domain.model import Status, Task, format_time, new_id, parse_time
+from doable.domain.recurrence import Recurrence
 
 SCHEMA_VERSION = 2
 ACCEPTED_SCHEMA_VERSIONS = frozenset({1, 2})
@@ -44,7 +46,63 @@ class Context:
 
 
 @dataclass(frozen=True)
+class TaskSnapshot:
+    """The task an event carries, decoded once where the event enters: typed where consumers decide on
+    it; `fields` keeps the snapshot as it was sent (the audit log and webhooks pass it on unchanged).
+
+    Task events carry the whole task, their compact twins on task-updates five fields: what a
+    snapshot lacks is None here.
+    """
+
+    fields: Mapping[str, Any]
+    id: str | None = None
+    title: str | None = None
+    status: Status | None = None
+    due_at: datetime | None = None
+    reminder_at: datetime | None = None
+    recurrence: Recurrence | None = None
+    series_id: str | None = None
+
+    @classmethod
+    def decode(cls, value: Any) -> TaskSnapshot:
+        if value is None:
+            return cls(fields={})
+        if not isinstance(value, dict):
+            raise InvalidEvent("data.task must be a JSON object")
+        try:
+            return cls(
+                fields=value,
+                id=_text(value.get("id")),
+                title=_text(value.get("title")),
+                status=Status(value["status"]) if value.get("status") is not None else None,
+                due_at=_time(value.get("due_at")),
+                reminder_at=_time(value.get("reminder_at")),
+                recurrence=Recurrence(value["recurrence"]) if value.get("recurrence") is not None else None,
+                series_id=_text(value.get("series_id")),
+            )
+        except (TypeError, ValueError) as error:
+            raise InvalidEvent(f"data.task is not a task snapshot: {error}") from None
+
+
+def _text(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{value!r} is not a string")
+    return value
+
+
+def _time(value: Any) -> datetime | None:
+    return parse_time(value) if _text(value) else None
+
+
+@dataclass(frozen=True)
 class Event:
+    """One Doable event: the CloudEvent's attributes and `data` as sent, and that data decoded once.
+
+    `task`, `changes`, `changed` and `reminder_at` are read from `data` when the event is made (by
+    the producer, or from a delivery at the consumer's edge), so consumers decide on typed values
+    and a payload they could not read is an InvalidEvent, dead-lettered where it arrived.
+    """
+
     id: str
     type: str
     topic: Topic
@@ -56,6 +114,25 @@ class Event:
     traceparent: str | None = None
     schema_version: int = SCHEMA_VERSION
     source: str = SOURCE
+    task: TaskSnapshot = field(init=False, repr=False, compare=False)
+    changes: Mapping[str, Any] = field(init=False, repr=False, compare=False)  # what changed, and to what
+    # The names of what changed: all a compact twin carries.
+    changed: frozenset[str] = field(init=False, repr=False, compare=False)
+    reminder_at: datetime | None = field(init=False, repr=False, compare=False)  # reminder.due's time
+
+    def __post_init__(self) -> None:
+        changes = self.data.get("changes") or {}
+        if not isinstance(changes, dict | list) or not all(isinstance(name, str) for name in changes):
+            raise InvalidEvent("data.changes must be an object, or a list of field names")
+        try:
+            reminder_at = _time(self.data.get("reminder_at"))
+        except (TypeError, ValueError) as error:
+            raise InvalidEvent(f"data.reminder_at is not a time: {error}") from None
+        # A frozen dataclass: the decoded values are set once, here, and never again.
+        object.__setattr__(self, "task", TaskSnapshot.decode(self.data.get("task")))
+        object.__setattr__(self, "changes", changes if isinstance(changes, dict) else {})
+        object.__setattr__(self, "changed", frozenset(changes))
+        object.__setattr__(self, "reminder_at", reminder_at)
 
     @property
     def partition_key(self) -> str:

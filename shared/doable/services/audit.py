@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from doable.adapters.repositories.audit import GENESIS, entry_hash
+from doable.domain.audit import GENESIS, AuditEntry, entry_hash
 from doable.domain.errors import NotFound
 from doable.domain.events import Event
 from doable.domain.model import format_time, utcnow
@@ -14,19 +14,7 @@ from doable.services.ports import UnitOfWork
 
 def record(uow: UnitOfWork, event: Event) -> None:
     """The write-audit effect; runs inside `consume`, so it shares the ledger's transaction."""
-    uow.audit.append(
-        {
-            "event_id": event.id,
-            "user_id": event.user_id,
-            "action": event.type,
-            "resource_type": "task",
-            "resource_id": event.subject,
-            "occurred_at": event.time,
-            "recorded_at": utcnow(),
-            "correlation_id": event.correlation_id,
-            "data": event.data,
-        }
-    )
+    uow.audit.append(AuditEntry.of(event, utcnow()).row())
 
 
 def history(uow: UnitOfWork, user_id: str, task_id: str) -> list[dict[str, Any]]:

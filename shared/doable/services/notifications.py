@@ -7,7 +7,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,7 +20,7 @@ from doable.adapters.repositories.users import UserRepository
 from doable.adapters.webhook_outbox import WebhookDeliveries
 from doable.domain.errors import NotFound
 from doable.domain.events import Event, EventType
-from doable.domain.model import NotificationKind, format_time, new_id, parse_time, utcnow
+from doable.domain.model import NotificationKind, format_time, new_id, utcnow
 from doable.domain.recurrence import load_zone
 from doable.services.ports import UnitOfWork
 
@@ -45,7 +45,7 @@ def concerns(event: Event) -> bool:
 
 def _spawned(event: Event) -> bool:
     # The full event's changes are a dict and the compact twin's a list of names: `in` reads both.
-    return event.type == EventType.TASK_CREATED and "spawned_from" in (event.data.get("changes") or ())
+    return event.type == EventType.TASK_CREATED and "spawned_from" in event.changed
 
 
 def record(uow: UnitOfWork, event: Event) -> None:
@@ -53,11 +53,11 @@ def record(uow: UnitOfWork, event: Event) -> None:
     unless the user turned that kind off; a reminder's webhook is queued either way."""
     if not concerns(event):
         return
-    task = event.data.get("task") or {}
+    task = event.task
     user = uow.users.get(event.user_id)
     if user is None:
         return
-    when = _local(task.get("due_at"), user.timezone)
+    when = _local(task.due_at, user.timezone)
     if event.type == EventType.REMINDER_DUE:
         kind, body = NotificationKind.REMINDER, f"Due {when}" if when else "Reminder"
         if user.webhook_url:
@@ -66,20 +66,18 @@ def record(uow: UnitOfWork, event: Event) -> None:
     else:
         kind, body = NotificationKind.SPAWNED, f"Next one due {when}" if when else "Next one added"
     if user.wants(kind):
-        uow.notifications.add(
-            _notification(event.user_id, kind, event.subject, task.get("title"), body, event.id)
-        )
+        uow.notifications.add(_notification(event.user_id, kind, event.subject, task.title, body, event.id))
 
 
 def _notification(
-    user_id: str, kind: NotificationKind, task_id: str, title: Any, body: str, event_id: str
+    user_id: str, kind: NotificationKind, task_id: str, title: str | None, body: str, event_id: str
 ) -> dict[str, Any]:
     return {
         "id": new_id(),
         "user_id": user_id,
         "kind": kind.value,
         "task_id": task_id,
-        "title": str(title or "")[:200],
+        "title": (title or "")[:200],
         "body": body,
         "event_id": event_id,
         "created_at": utcnow(),
@@ -92,8 +90,8 @@ def _webhook_delivery(event: Event, url: str) -> dict[str, Any]:
         "type": event.type,
         "id": event.id,
         "time": format_time(event.time),
-        "task": event.data.get("task"),
-        "reminder_at": event.data.get("reminder_at"),
+        "task": dict(event.task.fields) or None,  # as the event sent it
+        "reminder_at": format_time(event.reminder_at),
     }
     return {
         "id": new_id(),
@@ -107,10 +105,10 @@ def _webhook_delivery(event: Event, url: str) -> dict[str, Any]:
     }
 
 
-def _local(value: str | None, timezone: str) -> str | None:
-    if not value:
+def _local(value: datetime | None, timezone: str) -> str | None:
+    if value is None:
         return None
-    return parse_time(value).astimezone(load_zone(timezone)).strftime("%a %d %b %Y %H:%M %Z")
+    return value.astimezone(load_zone(timezone)).strftime("%a %d %b %Y %H:%M %Z")
 
 
 def listing(uow: UnitOfWork, user_id: str, unread_only: bool) -> dict[str, Any]:

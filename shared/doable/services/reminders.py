@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from doable.domain.events import Context, Event, EventType, Topic
-from doable.domain.model import Status, format_time, parse_time, utcnow
+from doable.domain.model import Status, format_time, utcnow
 from doable.services.ports import JobScheduler, UnitOfWork
 
 JOB_PREFIX = "fire-reminder--"
@@ -24,34 +24,32 @@ def job_name(task_id: str) -> str:
 
 def concerns(event: Event) -> bool:
     """Events that may create, move or cancel a reminder job; the rest is skipped without a transaction."""
-    task = event.data.get("task") or {}
-    if task.get("reminder_at"):
+    if event.task.reminder_at is not None:
         return True
-    moved = {"due_at", "reminder_minutes_before"} & set(event.data.get("changes") or {})
+    moved = {"due_at", "reminder_minutes_before"} & event.changed
     return event.type == EventType.TASK_UPDATED and bool(moved)
 
 
 def on_task_event(uow: UnitOfWork, event: Event, jobs: JobScheduler, now: datetime | None = None) -> None:
-    task = event.data.get("task") or {}
+    task = event.task
     now = now or utcnow()
     name = job_name(event.subject)
     if event.type in (EventType.TASK_COMPLETED, EventType.TASK_DELETED):
         jobs.cancel(name)
         return
-    reminder_at = task.get("reminder_at")
-    due_at = task.get("due_at")
-    if not reminder_at or task.get("status") != Status.OPEN or not due_at or parse_time(due_at) <= now:
+    reminder_at, due_at = task.reminder_at, task.due_at
+    if reminder_at is None or task.status is not Status.OPEN or due_at is None or due_at <= now:
         jobs.cancel(name)
         return
     # A reminder whose time has passed while the task is not yet due fires at once.
-    fire_at = max(parse_time(reminder_at), now)
+    fire_at = max(reminder_at, now)
     jobs.schedule(
         name,
         fire_at,
         {
             "task_id": event.subject,
             "user_id": event.user_id,
-            "reminder_at": reminder_at,
+            "reminder_at": format_time(reminder_at),
             "correlation_id": event.correlation_id,
         },
     )

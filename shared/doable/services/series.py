@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from doable.domain.events import Context, Event, EventType, task_events
-from doable.domain.model import Priority, new_id, new_task, parse_time, utcnow
+from doable.domain.events import Context, Event, EventType, InvalidEvent, task_events
+from doable.domain.model import Priority, Status, format_time, new_id, new_task, parse_time, utcnow
 from doable.domain.recurrence import Recurrence, resume_after
 from doable.services.ports import JobScheduler, UnitOfWork
 
@@ -25,67 +25,72 @@ def job_name(series_id: str) -> str:
 
 def concerns(event: Event) -> bool:
     """Only instances of a series matter here; the rest is skipped without a transaction."""
-    return bool((event.data.get("task") or {}).get("series_id"))
+    return bool(event.task.series_id)
 
 
 def on_task_event(uow: UnitOfWork, event: Event, jobs: JobScheduler, now: datetime | None = None) -> None:
     """Keeps the schedule and its due-time job in step with the series' instances."""
-    task = event.data.get("task") or {}
-    series_id = task.get("series_id")
-    if not series_id:
+    task = event.task
+    series_id, task_id = task.series_id, task.id
+    if not series_id or task_id is None:
         return
     now = now or utcnow()
     schedule = uow.schedules.get(series_id, for_update=True)
     if event.type == EventType.TASK_DELETED:
-        if event.data.get("changes", {}).get("scope") == "series" and schedule and schedule["active"]:
+        if event.changes.get("scope") == "series" and schedule and schedule["active"]:
             uow.schedules.update(series_id, active=False, updated_at=now)
             jobs.cancel(job_name(series_id))
         return
     if event.type == EventType.TASK_COMPLETED:
-        spawn_next(uow, series_id, task["id"], parse_time(task["due_at"]), event, now)
+        if task.due_at is None:
+            raise InvalidEvent(f"task {task_id} of series {series_id} was completed with no due time")
+        spawn_next(uow, series_id, task_id, task.due_at, event, now)
         return
-    if event.type not in (EventType.TASK_CREATED, EventType.TASK_UPDATED) or not task.get("due_at"):
+    due_at = task.due_at
+    if event.type not in (EventType.TASK_CREATED, EventType.TASK_UPDATED) or due_at is None:
         return
-    due_at = parse_time(task["due_at"])
-    if task["recurrence"] == Recurrence.NONE:
-        if schedule and schedule["active"] and schedule["current_task_id"] == task["id"]:
+    if task.recurrence is Recurrence.NONE:
+        if schedule and schedule["active"] and schedule["current_task_id"] == task_id:
             uow.schedules.update(series_id, active=False, updated_at=now)
             jobs.cancel(job_name(series_id))
         return
-    template = {name: task[name] for name in TEMPLATE_FIELDS}
+    if task.recurrence is None:
+        raise InvalidEvent(f"task {task_id} of series {series_id} has no recurrence in its snapshot")
+    # The schedule keeps the template as the snapshot sent it, and spawns each instance from it.
+    template = {name: task.fields[name] for name in TEMPLATE_FIELDS}
     if schedule is None:
         uow.schedules.add(
             {
                 "id": new_id(),
                 "series_id": series_id,
                 "user_id": event.user_id,
-                "pattern": task["recurrence"],
+                "pattern": task.recurrence.value,
                 "series_start": due_at,
                 "next_due_at": due_at,
-                "current_task_id": task["id"],
+                "current_task_id": task_id,
                 "template": template,
                 "active": True,
                 "updated_at": now,
             }
         )
-    elif schedule["current_task_id"] == task["id"] or event.type == EventType.TASK_CREATED:
+    elif schedule["current_task_id"] == task_id or event.type == EventType.TASK_CREATED:
         uow.schedules.update(
             series_id,
-            pattern=task["recurrence"],
+            pattern=task.recurrence.value,
             next_due_at=due_at,
-            current_task_id=task["id"],
+            current_task_id=task_id,
             template=template,
             active=True,
             updated_at=now,
         )
     else:
         return  # an edit of an older instance does not steer the series
-    if task["status"] == "open":
+    if task.status is Status.OPEN:
         # Before commit and idempotent: a crash after scheduling redelivers the event and schedules again.
         jobs.schedule(
             job_name(series_id),
             due_at,
-            {"series_id": series_id, "task_id": task["id"], "due_at": task["due_at"]},
+            {"series_id": series_id, "task_id": task_id, "due_at": format_time(due_at)},
         )
 
 

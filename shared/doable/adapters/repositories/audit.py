@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,8 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from doable.adapters import db
-
-GENESIS = "0" * 64
+from doable.domain.audit import GENESIS, entry_hash
 
 
 class AuditLog:
@@ -51,22 +48,3 @@ class AuditLog:
         if user_id is not None:
             statement = statement.where(db.audit_log.c.user_id == user_id)
         return (dict(row) for row in self.connection.execute(statement).mappings())
-
-
-HASHED_FIELDS = (
-    "event_id",
-    "user_id",
-    "action",
-    "resource_type",
-    "resource_id",
-    "occurred_at",
-    "correlation_id",
-    "data",
-)
-
-
-def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
-    content = {name: entry[name] for name in HASHED_FIELDS}
-    content["occurred_at"] = content["occurred_at"].isoformat()
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
