@@ -26,14 +26,12 @@ random() { openssl rand -hex "$1"; }
 secret_value() { # namespace name key
   kubectl_ -n "$1" get secret "$2" -o "jsonpath={.data.${3//./\\.}}" 2>/dev/null | base64 -d
 }
-apply_secret() { # namespace name key=value...: created or updated, as deploy.yml does
-  local ns="$1" name="$2" args=()
-  shift 2
-  for kv in "$@"; do args+=("--from-literal=$kv"); done
-  kubectl_ -n "$ns" create secret generic "$name" "${args[@]}" --dry-run=client -o yaml | kubectl_ apply -f - >/dev/null
+apply_secret() { # namespace name key, the value on stdin: created or updated, as deploy.yml does
+  kubectl_ -n "$1" create secret generic "$2" --from-file="$3=/dev/stdin" --dry-run=client -o yaml \
+    | kubectl_ apply -f - >/dev/null
 }
 ensure_secret() { # namespace name key bytes: a random value, generated once and then kept
-  [[ -n "$(secret_value "$1" "$2" "$3")" ]] || apply_secret "$1" "$2" "$3=$(random "$4")"
+  [[ -n "$(secret_value "$1" "$2" "$3")" ]] || printf '%s' "$(random "$4")" | apply_secret "$1" "$2" "$3"
 }
 
 # The public entry point: the ingress at the node address, with the DomainMapping's host (values-local.yaml).
@@ -87,8 +85,8 @@ install() {
 
   log "secrets in namespace $NS (generated once, kept across installs)"
   kubectl_ create namespace "$NS" --dry-run=client -o yaml | kubectl_ apply -f - >/dev/null
-  apply_secret "$NS" database-url \
-    "database-url=postgresql://doable:$(secret_value "$INFRA_NS" postgres password)@$DATABASE_URL_HOST/doable?sslmode=disable"
+  printf 'postgresql://doable:%s@%s/doable?sslmode=disable' "$(secret_value "$INFRA_NS" postgres password)" \
+    "$DATABASE_URL_HOST" | apply_secret "$NS" database-url database-url
   ensure_secret "$NS" jwt-signing-key jwt-signing-key 48
   ensure_secret "$NS" doable-app-api-token token 32
   ensure_secret "$NS" doable-dapr-api-token token 32
@@ -124,7 +122,7 @@ api() { # method path token [json]: prints the body, fails on an HTTP error
 }
 json_field() { python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 audit_rows() { # task id: how many audit rows write-audit recorded for it
-  kubectl_ -n "$INFRA_NS" exec deploy/postgres -- /usr/lib/postgresql/15/bin/psql -h /tmp -U postgres -d doable -tAq \
+  kubectl_ -n "$INFRA_NS" exec -i deploy/postgres -- /usr/lib/postgresql/15/bin/psql -h /tmp -U postgres -d doable -tAq \
     -v id="$1" <<<"SELECT count(*) FROM audit_log WHERE resource_id = :'id';"
 }
 
