@@ -27,6 +27,8 @@ def seed(user: User) -> dict[str, str]:
     """A week in someone's life: overdue, due soon, recurring, reminders, tags, one done."""
     user.new_task(title="Renew passport", priority="high", tags=["admin"], due_at=at(days=20, hour=10))
     user.new_task(title="Buy oat milk and coffee beans", priority="low", tags=["shopping"])
+    # Due before today, so Today shows its Overdue section above today's tasks.
+    user.new_task(title="Return the library books", tags=["errands"], due_at=at(days=-1, hour=18))
     user.new_task(
         title="Book dentist appointment",
         tags=["health"],
@@ -95,10 +97,17 @@ def test_main_screens(browser: Browser, embedded_url: str, shots: Path) -> None:
     sign_in(page, user)
     page.goto("/")
     open_tasks = page.locator(".task-list .task")
-    expect(open_tasks).to_have_count(7)  # the completed weekly task already has its next occurrence
+    expect(open_tasks).to_have_count(8)  # the completed weekly task already has its next occurrence
     expect(page.get_by_role("button", name="Notifications, 2 unread")).to_be_visible(timeout=15_000)
     page.locator(".toast").evaluate_all("toasts => toasts.forEach(t => t.remove())")
     page.screenshot(path=shots / "list.png")
+
+    page.get_by_role("textbox", name="Quick add a task").fill(
+        "pay the electricity bill every month on the 15th 9am #home #bills !high remind 1 day before"
+    )
+    expect(page.get_by_role("list", name="Quick add understood").get_by_role("listitem")).to_have_count(7)
+    page.screenshot(path=shots / "quick-add.png", clip={"x": 0, "y": 0, "width": 1280, "height": 420})
+    page.get_by_role("textbox", name="Quick add a task").press("Escape")
 
     page.get_by_role("button", name="Pay rent", exact=True).click()
     editor = page.get_by_role("dialog", name="Edit task")
@@ -144,7 +153,7 @@ def test_main_screens(browser: Browser, embedded_url: str, shots: Path) -> None:
     mobile = open_page(browser, embedded_url, MOBILE)
     sign_in(mobile, user)
     mobile.goto("/")
-    expect(mobile.locator(".task-list .task")).to_have_count(8)  # with the flights the assistant added
+    expect(mobile.locator(".task-list .task")).to_have_count(9)  # with the flights the assistant added
     mobile.screenshot(path=shots / "mobile.png", full_page=True)
     mobile.context.close()
     user.api.close()

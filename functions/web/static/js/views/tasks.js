@@ -6,6 +6,7 @@ import { icon } from "../icons.js";
 import { setQuery } from "../router.js";
 import { openEditor } from "../tasks/editor.js";
 import { filterPanel } from "../tasks/filters.js";
+import { quickAdd } from "../tasks/quick-add.js";
 import { activeFilterCount, DEFAULTS, fromUrl, PAGE_SIZE, toApi, toUrl } from "../tasks/query.js";
 import { taskRow } from "../tasks/row.js";
 import { describeSort, sortControl } from "../tasks/sort.js";
@@ -46,6 +47,7 @@ export function tasksView(signal) {
     "main",
     { class: "page", id: "main", tabIndex: -1 },
     h("div", { class: "page-head" }, h("h1", { id: "tasks-title" }, "Tasks"), newTask),
+    quickAdd(signal),
     h("div", { class: "list-layout" },
       h("div", { class: "toolbar" },
         h("div", { class: "search", role: "search" }, icon("search"), h("label", { htmlFor: "search", class: "sr-only" }, "Search tasks"), search),
