@@ -39,6 +39,20 @@ def pytest_report_header() -> str:
     return f"daprd {version} ({daprd}); Dapr scheduler from the same build"
 
 
+# The slow tier (docs/testing.md) is whatever needs more than the venv: the local stack
+# (tests/integration, the API suite's stack cases), a browser (tests/e2e) or a cluster (tests/cluster).
+# `pytest -m "not integration"` is the fast tier.
+NEEDS_MORE_THAN_THE_VENV = ("integration", "e2e", "cluster")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests = Path(__file__).parent
+    for item in items:
+        folder = item.path.relative_to(tests).parts[0] if item.path.is_relative_to(tests) else None
+        if folder in NEEDS_MORE_THAN_THE_VENV:
+            item.add_marker(pytest.mark.integration)
+
+
 TRACE_FILE = TEST_STATE / "traces.jsonl"
 STACK_URL = "http://127.0.0.1:8080"  # the local stack's gateway
 
@@ -118,7 +132,7 @@ class Api(httpx.Client):
         return response.json()
 
 
-@pytest.fixture(scope="session", params=["embedded", "stack"])
+@pytest.fixture(scope="session", params=["embedded", pytest.param("stack", marks=pytest.mark.integration)])
 def base_url(request: pytest.FixtureRequest) -> str:
     """The same API suite runs against both ways of running Doable."""
     if request.param == "embedded":

@@ -80,7 +80,7 @@ def store(repository: TaskRepository, user_id: str, specs: list[dict[str, object
     return stored
 
 
-def matches(task: Task, query: TaskQuery) -> bool:
+def matches(task: Task, query: TaskQuery, now: datetime = NOW) -> bool:
     words = re.findall(r"\w+", f"{task.title} {task.description} {' '.join(task.tags)}".lower())
     if any(not any(word.startswith(term) for word in words) for term in query.terms):
         return False
@@ -94,12 +94,12 @@ def matches(task: Task, query: TaskQuery) -> bool:
         return False
     if query.due_before and (task.due_at is None or task.due_at >= query.due_before):
         return False
-    return not (query.overdue and (task.status != Status.OPEN or task.due_at is None or task.due_at >= NOW))
+    return not (query.overdue and (task.status != Status.OPEN or task.due_at is None or task.due_at >= now))
 
 
-def expected(tasks: list[Task], query: TaskQuery) -> list[Task]:
+def expected(tasks: list[Task], query: TaskQuery, now: datetime = NOW) -> list[Task]:
     """The matching tasks in the documented order (ties: newest first, then id descending)."""
-    found = [t for t in tasks if matches(t, query)]
+    found = [t for t in tasks if matches(t, query, now)]
     found.sort(key=lambda t: t.id, reverse=True)
     found.sort(key=lambda t: t.created_at, reverse=True)
     sort = query.effective_sort
