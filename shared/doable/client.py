@@ -17,170 +17,33 @@ import argparse
 import getpass
 import json
 import os
-import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, TextIO
-from zoneinfo import ZoneInfo
 
-import httpx
-
-from doable.domain.dates import read_when
-from doable.domain.model import parse_time
+from doable.client_api import (
+    ClientError,
+    Credentials,
+    Server,
+    credentials_path,
+    current_server,
+    resolve_task_id,
+)
+from doable.client_view import (
+    SHORT_ID,
+    footer,
+    local_zone_name,
+    read_time,
+    show_time,
+    table,
+    token_table,
+)
 from doable.domain.query import LIMIT_MAX, SORTS
-from doable.domain.recurrence import load_zone
 
 PRIORITIES = ("high", "medium", "low")
 RECURRENCES = ("none", "daily", "weekly", "monthly")
-SHORT_ID = 8
-TITLE_WIDTH = 48
-_FULL_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-LOCALTIME = Path("/etc/localtime")
-
-
-class ClientError(Exception):
-    """Something the user can fix; printed as one `error:` paragraph."""
-
-
-def credentials_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "doable" / "credentials.json"
-
-
-@dataclass(frozen=True)
-class Credentials:
-    server: str
-    token: str
-    email: str
-
-    def save(self) -> Path:
-        path = credentials_path()
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # Created 600 from the start, so the token is never readable by others, not even briefly.
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            json.dump({"server": self.server, "token": self.token, "email": self.email}, file, indent=2)
-        path.chmod(0o600)
-        return path
-
-    @classmethod
-    def load(cls) -> Credentials:
-        path = credentials_path()
-        try:
-            data = json.loads(path.read_text())
-            return cls(str(data["server"]), str(data["token"]), str(data.get("email", "")))
-        except FileNotFoundError:
-            raise ClientError("not signed in; run `doable tasks login --server URL` first") from None
-        except (ValueError, KeyError, TypeError):
-            raise ClientError(f"{path} is damaged; run `doable tasks login --server URL` again") from None
-
-
-class Server:
-    """The public API of one Doable server, as the signed-in user."""
-
-    def __init__(self, base_url: str, token: str | None = None, timeout: float = 30) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.base_url = base_url.rstrip("/")
-        self.http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
-        self._zone: ZoneInfo | None = None
-
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            response = self.http.request(method, f"/api{path}", **kwargs)
-        except httpx.HTTPError as error:
-            raise ClientError(f"cannot reach {self.base_url}: {error}") from None
-        if response.status_code >= 400:
-            raise ClientError(problem_text(response))
-        return response.json() if response.content else None
-
-    @property
-    def zone(self) -> ZoneInfo:
-        """The signed-in user's time zone, which every time shown and typed is read in."""
-        if self._zone is None:
-            self._zone = load_zone(self.request("GET", "/me")["timezone"])
-        return self._zone
-
-
-def problem_text(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return f"the server answered {response.status_code}: {response.text[:200] or 'no details'}"
-    if not isinstance(body, dict):
-        return f"the server answered {response.status_code}"
-    title, errors = body.get("title") or response.status_code, body.get("errors") or []
-    # A validation problem's detail repeats its field errors: those are listed instead, once each.
-    lines = [f"{title}:" if errors else f"{title}: {body.get('detail') or 'no details'}"]
-    lines += [f"  {error['field']}: {error['message']}" for error in errors]
-    if response.status_code == 401:
-        lines.append("  sign in again with `doable tasks login --server URL`")
-    return "\n".join(lines)
-
-
-# --- reading and showing times -------------------------------------------------------------------
-
-
-def read_time(text: str, zone: ZoneInfo, now: datetime | None = None) -> str:
-    """An RFC 3339 instant from words in the one date vocabulary (docs/dates.md) on `zone`'s clock."""
-    try:
-        return format_utc(read_when(text, now or datetime.now(zone), str(zone.key)))
-    except ValueError as error:  # ImpossibleDate too: its message says which dates exist
-        raise ClientError(str(error)) from None
-
-
-def local_zone_name(env: Mapping[str, str] | None = None, localtime: Path = LOCALTIME) -> str | None:
-    """This machine's IANA time zone: $TZ, else the zone /etc/localtime links to; None if unknown."""
-    env = os.environ if env is None else env
-    candidates = [env.get("TZ", "").removeprefix(":"), str(localtime.resolve()).partition("/zoneinfo/")[2]]
-    for name in candidates:
-        try:
-            return load_zone(name).key
-        except ValueError:
-            continue
-    return None
-
-
-def format_utc(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
-
-def show_time(value: str | None, zone: ZoneInfo) -> str:
-    return "" if value is None else parse_time(value).astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
-
-# --- tables -------------------------------------------------------------------------------------
-
-
-def table(tasks: Sequence[dict[str, Any]], zone: ZoneInfo, now: datetime) -> str:
-    header = ("ID", "TITLE", "PRIORITY", "STATUS", "DUE", "TAGS", "REPEAT")
-    rows = [header]
-    for task in tasks:
-        title = (
-            task["title"]
-            if len(task["title"]) <= TITLE_WIDTH
-            else task["title"][: TITLE_WIDTH - 1] + "\u2026"
-        )
-        due = show_time(task["due_at"], zone)
-        if due and task["status"] == "open" and parse_time(task["due_at"]) < now:
-            due += " !"  # overdue
-        rows.append(
-            (
-                task["id"][:SHORT_ID],
-                title,
-                task["priority"],
-                "done" if task["status"] == "completed" else "open",
-                due,
-                " ".join(f"#{tag}" for tag in task["tags"]),
-                "" if task["recurrence"] == "none" else task["recurrence"],
-            )
-        )
-    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
-    )
 
 
 # --- commands -----------------------------------------------------------------------------------
@@ -248,7 +111,7 @@ def _logout(_: argparse.Namespace, io: Io) -> int:
 
 
 def _add(args: argparse.Namespace, io: Io) -> int:
-    server = _server()
+    server = current_server()
     body: dict[str, Any] = {"title": " ".join(args.title)}
     if args.description is not None:
         body["description"] = args.description
@@ -267,7 +130,7 @@ def _add(args: argparse.Namespace, io: Io) -> int:
 
 
 def _list(args: argparse.Namespace, io: Io) -> int:
-    server = _server()
+    server = current_server()
     params: list[tuple[str, str]] = []
     for name in ("q", "status", "sort", "cursor"):
         if getattr(args, name) is not None:
@@ -292,29 +155,21 @@ def _list(args: argparse.Namespace, io: Io) -> int:
     return 0
 
 
-def footer(page: dict[str, Any]) -> str:
-    """How many tasks are shown of how many match; past the server's cap the count reads "1,000+"."""
-    text = f"{len(page['items'])} of {page['total']:,}{'' if page['total_exact'] else '+'} tasks"
-    if page["next_cursor"]:
-        text += f"; next page: --cursor {page['next_cursor']}"
-    return text
-
-
 def _done(args: argparse.Namespace, io: Io) -> int:
-    server = _server()
-    task = server.request("POST", f"/tasks/{_resolve(server, args.id)}/complete")
+    server = current_server()
+    task = server.request("POST", f"/tasks/{resolve_task_id(server, args.id)}/complete")
     return _show(io, server, "Completed", task)
 
 
 def _reopen(args: argparse.Namespace, io: Io) -> int:
-    server = _server()
-    task = server.request("POST", f"/tasks/{_resolve(server, args.id)}/reopen")
+    server = current_server()
+    task = server.request("POST", f"/tasks/{resolve_task_id(server, args.id)}/reopen")
     return _show(io, server, "Reopened", task)
 
 
 def _rm(args: argparse.Namespace, io: Io) -> int:
-    server = _server()
-    task_id = _resolve(server, args.id)
+    server = current_server()
+    task_id = resolve_task_id(server, args.id)
     task = server.request("GET", f"/tasks/{task_id}")
     server.request("DELETE", f"/tasks/{task_id}", params={"scope": "series" if args.series else "one"})
     scope = " and the rest of its series" if args.series else ""
@@ -323,7 +178,7 @@ def _rm(args: argparse.Namespace, io: Io) -> int:
 
 
 def _edit(args: argparse.Namespace, io: Io) -> int:
-    server = _server()
+    server = current_server()
     body: dict[str, Any] = {}
     if args.title is not None:
         body["title"] = args.title
@@ -348,7 +203,7 @@ def _edit(args: argparse.Namespace, io: Io) -> int:
     if not body:
         raise ClientError("nothing to change; give at least one of --title, --priority, --tag, --due, …")
     headers = {"If-Match": str(args.if_version)} if args.if_version is not None else {}
-    task = server.request("PATCH", f"/tasks/{_resolve(server, args.id)}", json=body, headers=headers)
+    task = server.request("PATCH", f"/tasks/{resolve_task_id(server, args.id)}", json=body, headers=headers)
     return _show(io, server, "Updated", task)
 
 
@@ -358,30 +213,11 @@ def _show(io: Io, server: Server, verb: str, task: dict[str, Any]) -> int:
     return 0
 
 
-def _server() -> Server:
-    """The server and token to use: $DOABLE_TOKEN (and $DOABLE_SERVER) if set, else the stored ones."""
-    token = os.environ.get("DOABLE_TOKEN", "").strip()
-    server = os.environ.get("DOABLE_SERVER", "").strip()
-    if token and server:
-        return Server(server, token)
-    credentials = Credentials.load() if not token else _stored_or_none()
-    if credentials is None:
-        raise ClientError("$DOABLE_TOKEN is set but no server is known; set $DOABLE_SERVER too")
-    return Server(server or credentials.server, token or credentials.token)
-
-
-def _stored_or_none() -> Credentials | None:
-    try:
-        return Credentials.load()
-    except ClientError:
-        return None
-
-
 # --- personal access tokens -----------------------------------------------------------------------
 
 
 def _token_create(args: argparse.Namespace, io: Io) -> int:
-    server = _server()
+    server = current_server()
     body = {"name": " ".join(args.name), "scope": args.scope, "expires_in_days": args.days}
     made = server.request("POST", "/tokens", json=body)
     print(
@@ -394,26 +230,17 @@ def _token_create(args: argparse.Namespace, io: Io) -> int:
 
 
 def _token_list(_: argparse.Namespace, io: Io) -> int:
-    server = _server()
+    server = current_server()
     items = server.request("GET", "/tokens")["items"]
     if not items:
         print("No access tokens; create one with `doable tasks token create NAME`.", file=io.out)
         return 0
-    rows = [("ID", "NAME", "SCOPE", "EXPIRES", "LAST USED")]
-    for item in items:
-        expires = show_time(item["expires_at"], server.zone)
-        if parse_time(item["expires_at"]) <= datetime.now(server.zone):
-            expires += " (expired)"
-        last = show_time(item["last_used_at"], server.zone) or "never"
-        rows.append((item["id"][:SHORT_ID], item["name"], item["scope"], expires, last))
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip(), file=io.out)
+    print(token_table(items, server.zone, datetime.now(server.zone)), file=io.out)
     return 0
 
 
 def _token_revoke(args: argparse.Namespace, io: Io) -> int:
-    server = _server()
+    server = current_server()
     given = args.id.strip().lower()
     matches = [item for item in server.request("GET", "/tokens")["items"] if item["id"].startswith(given)]
     if len(given) < 4 or not matches:
@@ -426,29 +253,6 @@ def _token_revoke(args: argparse.Namespace, io: Io) -> int:
         file=io.out,
     )
     return 0
-
-
-def _resolve(server: Server, given: str) -> str:
-    """A full task id from a full id or the short id the tables show (a unique prefix)."""
-    given = given.strip().lower()
-    if _FULL_ID.match(given):
-        return given
-    if len(given) < 4 or not re.fullmatch(r"[0-9a-f-]+", given):
-        raise ClientError(f"{given!r} is not a task id; use the ID column of `doable tasks list`")
-    matches: list[str] = []
-    cursor: str | None = None
-    while True:
-        params = {"status": "all", "limit": str(LIMIT_MAX), "sort": "created_at"}
-        page = server.request("GET", "/tasks", params={**params, **({"cursor": cursor} if cursor else {})})
-        matches += [task["id"] for task in page["items"] if task["id"].startswith(given)]
-        cursor = page["next_cursor"]
-        if not cursor:
-            break
-    if not matches:
-        raise ClientError(f"no task with an id starting {given!r}")
-    if len(matches) > 1:
-        raise ClientError(f"{given!r} is the start of {len(matches)} task ids; give more characters")
-    return matches[0]
 
 
 # --- arguments ----------------------------------------------------------------------------------
