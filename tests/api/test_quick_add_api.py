@@ -144,3 +144,10 @@ def test_a_body_that_is_not_an_object_is_malformed(api: Api) -> None:
 def test_it_needs_a_signed_in_user(base_url: str) -> None:
     response = httpx.post(f"{base_url}/api/tasks/parse", json={"text": "milk"}, timeout=30)
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+def test_parse_is_a_path_of_its_own_not_a_task_id(api: Api, method: str) -> None:
+    response = api.request(method, "/api/tasks/parse", json={"title": "x"} if method == "PATCH" else None)
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == "POST"

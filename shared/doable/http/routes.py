@@ -100,16 +100,22 @@ def safe_segments(path: str, raw_uri: str | None) -> tuple[str, ...]:
 
 
 def resolve(method: str, segments: tuple[str, ...]) -> tuple[PublicRoute | None, dict[str, str], list[str]]:
-    """The route for a request, its parameters, and otherwise the methods the path does accept."""
-    allowed: list[str] = []
-    for route in PUBLIC_ROUTES:
-        params = route.match(segments)
-        if params is None:
-            continue
+    """The route for a request, its parameters, and otherwise the methods the path does accept.
+
+    A literal segment beats a parameter: /tasks/parse is a path of its own, so a PATCH there is a 405
+    naming POST, not an edit of a task whose id is "parse".
+    """
+    matches = [(route, params) for route in PUBLIC_ROUTES if (params := route.match(segments)) is not None]
+    most_literal = max((_literals(route) for route, _ in matches), default=0)
+    matches = [(route, params) for route, params in matches if _literals(route) == most_literal]
+    for route, params in matches:
         if route.method == method:
             return route, params, []
-        allowed.append(route.method)
-    return None, {}, sorted(set(allowed))
+    return None, {}, sorted({route.method for route, _ in matches})
+
+
+def _literals(route: PublicRoute) -> int:
+    return sum(1 for segment in route.segments if not segment.startswith("{"))
 
 
 def misfit_parameter(segments: tuple[str, ...]) -> str | None:
