@@ -52,7 +52,9 @@ class SendMessage:
         conversation_id = body.get("conversation_id")
         if conversation_id is not None and not isinstance(conversation_id, str):
             errors.append(FieldError("conversation_id", "type", "must be a string or left out"))
-        clock = body.get("clock") or "24h"
+        clock = body.get("clock")
+        if clock is None:  # only a missing or null clock means the default; {} or "" is a mistake to name
+            clock = "24h"
         if clock not in CLOCKS:
             errors.append(FieldError("clock", "choice", "must be 24h or 12h, or left out for 24h"))
         if errors:
