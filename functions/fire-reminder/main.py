@@ -3,7 +3,7 @@
 from flask import Response
 
 from doable.bootstrap import Container
-from doable.domain.events import Event
+from doable.domain.events import Event, ReminderJob
 from doable.http.events import EventFunction
 from doable.http.function import Request
 from doable.http.problem import json_response
@@ -20,7 +20,7 @@ function = EventFunction("fire-reminder", schedule_reminder, wants=reminders.con
 
 @function.on_job
 def fire(request: Request, name: str, data: dict[str, object]) -> Response:
-    return json_response({"published": reminders.fire(request.app.uow(), data)})
+    return json_response({"published": reminders.fire(request.app.uow(), ReminderJob.decode(data))})
 
 
 handler = function.handler

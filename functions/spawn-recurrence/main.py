@@ -3,7 +3,7 @@
 from flask import Response
 
 from doable.bootstrap import Container
-from doable.domain.events import Event
+from doable.domain.events import Event, SeriesDue
 from doable.http.events import EventFunction
 from doable.http.function import Request
 from doable.http.problem import json_response
@@ -20,7 +20,7 @@ function = EventFunction("spawn-recurrence", follow_series, wants=series.concern
 
 @function.on_job
 def due(request: Request, name: str, data: dict[str, object]) -> Response:
-    return json_response({"spawned": series.on_due(request.app.uow(), data)})
+    return json_response({"spawned": series.on_due(request.app.uow(), SeriesDue.decode(data))})
 
 
 handler = function.handler

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from doable.adapters import webhooks
 from doable.adapters.unit_of_work import UnitOfWork
-from doable.domain.events import Context, Event, EventType
+from doable.domain.events import Context, Event, EventType, ReminderJob, SeriesDue
 from doable.domain.model import User
 from doable.services import audit, notifications, reminders, series, tasks
 from doable.services.consumers import Outcome, consume
@@ -87,7 +87,11 @@ def test_completing_the_current_instance_spawns_the_next_once(
     # The due-time job of the completed instance fires later: it is no longer current, nothing spawns.
     assert (
         series.on_due(
-            uow(), {"series_id": first.id, "task_id": first.id, "due_at": "2026-11-30T08:00:00.000Z"}, now=NOW
+            uow(),
+            SeriesDue.decode(
+                {"series_id": first.id, "task_id": first.id, "due_at": "2026-11-30T08:00:00.000Z"}
+            ),
+            now=NOW,
         )
         is None
     )
@@ -110,7 +114,9 @@ def test_the_due_time_passing_spawns_the_next_and_overdue_series_resume_in_the_f
         lambda w, e: series.on_task_event(w, e, jobs, NOW),
         full_events(published)[-1],
     )
-    data = {"series_id": first.id, "task_id": first.id, "due_at": "2026-11-02T08:00:00.000Z"}
+    data = SeriesDue.decode(
+        {"series_id": first.id, "task_id": first.id, "due_at": "2026-11-02T08:00:00.000Z"}
+    )
     spawned_id = series.on_due(uow(), data, now=NOW)
     assert spawned_id is not None
     assert series.on_due(uow(), data, now=NOW) is None, "the job firing twice spawns once"
@@ -164,12 +170,14 @@ def test_a_fired_reminder_publishes_once_and_stale_jobs_publish_nothing(
 ) -> None:
     ctx = Context(user.id)
     task = reminded_task(uow, ctx, "Call")
-    data = {"task_id": task.id, "user_id": user.id, "reminder_at": "2026-11-28T11:30:00.000Z"}
+    data = ReminderJob.decode(
+        {"task_id": task.id, "user_id": user.id, "reminder_at": "2026-11-28T11:30:00.000Z"}
+    )
     assert reminders.fire(uow(), data, NOW) is True
     assert reminders.fire(uow(), data, NOW) is False
     due = [e for e in published if e.type == EventType.REMINDER_DUE]
     assert len(due) == 1 and due[0].topic == "reminders"
-    moved = {**data, "reminder_at": "2026-11-28T11:00:00.000Z"}
+    moved = dataclasses.replace(data, reminder_at=datetime(2026, 11, 28, 11, 0, tzinfo=UTC))
     assert reminders.fire(uow(), moved, NOW) is False, "the task's reminder moved since this job was set"
 
 
@@ -179,7 +187,11 @@ def test_reminders_and_spawned_instances_notify_once_and_the_users_own_changes_n
     ctx = Context(user.id)
     task = reminded_task(uow, ctx, "Dentist")
     reminders.fire(
-        uow(), {"task_id": task.id, "user_id": user.id, "reminder_at": "2026-11-28T11:30:00.000Z"}, NOW
+        uow(),
+        ReminderJob.decode(
+            {"task_id": task.id, "user_id": user.id, "reminder_at": "2026-11-28T11:30:00.000Z"}
+        ),
+        NOW,
     )
     tasks.update_task(uow(), ctx, task.id, {"title": "Dentist at 12"}, now=NOW)
     tasks.complete_task(uow(), ctx, task.id, now=NOW)
@@ -230,7 +242,11 @@ def test_a_kind_turned_off_in_settings_is_not_notified_and_the_others_still_are(
     ctx = Context(user.id)
     task = reminded_task(uow, ctx, "Dentist")
     reminders.fire(
-        uow(), {"task_id": task.id, "user_id": user.id, "reminder_at": "2026-11-28T11:30:00.000Z"}, NOW
+        uow(),
+        ReminderJob.decode(
+            {"task_id": task.id, "user_id": user.id, "reminder_at": "2026-11-28T11:30:00.000Z"}
+        ),
+        NOW,
     )
     fields = {"title": "Standup", "recurrence": "daily", "due_at": "2026-11-30T08:00:00Z"}
     standup = tasks.create_task(uow(), ctx, fields, now=NOW)

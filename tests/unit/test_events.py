@@ -10,7 +10,16 @@ import flask
 import pytest
 from werkzeug.test import EnvironBuilder
 
-from doable.domain.events import Context, Event, EventType, InvalidEvent, Topic, task_events
+from doable.domain.events import (
+    Context,
+    Event,
+    EventType,
+    InvalidEvent,
+    ReminderJob,
+    SeriesDue,
+    Topic,
+    task_events,
+)
 from doable.domain.model import Status, new_task
 from doable.domain.recurrence import Recurrence
 from doable.http.events import parse_delivery
@@ -165,3 +174,17 @@ def test_a_payload_a_consumer_cannot_read_is_invalid_where_it_arrives(spoil: Any
     spoil(envelope["data"])
     with pytest.raises(InvalidEvent):
         parse_delivery(request(json.dumps(envelope).encode(), {"Content-Type": "application/json"}))
+
+
+def test_job_payloads_read_back_as_they_were_scheduled_and_a_broken_one_is_invalid() -> None:
+    reminder = ReminderJob("task-1", "user-1", NOW, "corr-1")
+    due = SeriesDue("series-1", "task-1", NOW)
+    assert ReminderJob.decode(reminder.to_dict()) == reminder
+    assert SeriesDue.decode(due.to_dict()) == due
+    assert ReminderJob.decode({**reminder.to_dict(), "correlation_id": None}).correlation_id is None
+    no_task = {"user_id": "user-1", "reminder_at": "2026-11-28T10:00:00.000Z"}
+    for broken in (no_task, {**reminder.to_dict(), "reminder_at": "soon"}):
+        with pytest.raises(InvalidEvent, match="reminder job"):
+            ReminderJob.decode(broken)
+    with pytest.raises(InvalidEvent, match="due_at"):
+        SeriesDue.decode({"series_id": "series-1", "task_id": "task-1"})

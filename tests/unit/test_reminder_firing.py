@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from doable.adapters.unit_of_work import UnitOfWork
-from doable.domain.events import Context, Event, EventType
+from doable.domain.events import Context, Event, EventType, ReminderJob
 from doable.domain.model import User
 from doable.services import reminders, tasks
 
@@ -26,7 +26,7 @@ def test_a_fired_reminder_publishes_reminder_due_under_an_id_of_its_task_and_tim
 ) -> None:
     task = reminded(uow, user)
     data = {"task_id": task.id, "user_id": user.id, "reminder_at": REMINDER_AT, "correlation_id": "corr-9"}
-    assert reminders.fire(uow(), data, NOW) is True
+    assert reminders.fire(uow(), ReminderJob.decode(data), NOW) is True
     (due,) = [event for event in published if event.type == EventType.REMINDER_DUE]
     assert due.id == str(uuid.uuid5(uuid.NAMESPACE_URL, f"doable:reminder:{task.id}:{REMINDER_AT}"))
     assert (due.subject, due.user_id, due.time, due.correlation_id, due.traceparent) == (
@@ -47,7 +47,8 @@ def test_a_job_without_a_correlation_correlates_by_its_event_id(
     uow: UoW, user: User, published: list[Event]
 ) -> None:
     task = reminded(uow, user)
-    assert reminders.fire(uow(), {"task_id": task.id, "user_id": user.id, "reminder_at": REMINDER_AT}, NOW)
+    job = ReminderJob.decode({"task_id": task.id, "user_id": user.id, "reminder_at": REMINDER_AT})
+    assert reminders.fire(uow(), job, NOW)
     (due,) = [event for event in published if event.type == EventType.REMINDER_DUE]
     assert due.correlation_id == due.id
 
@@ -62,5 +63,5 @@ def test_jobs_of_deleted_completed_or_someone_elses_tasks_publish_nothing(
     kept = reminded(uow, user)
     for task_id, user_id in [(gone.id, user.id), (done.id, user.id), (kept.id, "someone-else")]:
         data = {"task_id": task_id, "user_id": user_id, "reminder_at": REMINDER_AT}
-        assert reminders.fire(uow(), data, NOW) is False
+        assert reminders.fire(uow(), ReminderJob.decode(data), NOW) is False
     assert [event for event in published if event.type == EventType.REMINDER_DUE] == []

@@ -13,7 +13,7 @@ from doable.adapters.inprocess import InProcessState
 from doable.adapters.unit_of_work import UnitOfWork
 from doable.chat.conversation import Conversation, state_key
 from doable.domain.errors import NotFound
-from doable.domain.events import Context, Event, EventType
+from doable.domain.events import Context, Event, EventType, ReminderJob
 from doable.domain.model import Status, Task, User, new_id
 from doable.domain.query import TaskQuery
 from doable.services import audit, chat, notifications, reminders, tasks
@@ -120,7 +120,7 @@ def test_notifications_of_another_user_cannot_be_listed_or_marked_read(
 ) -> None:
     tasks.update_task(uow(), owner, series_task.id, {"reminder_minutes_before": 60}, now=NOW)
     data = {"task_id": series_task.id, "user_id": owner.user_id, "reminder_at": "2026-12-01T08:00:00.000Z"}
-    assert reminders.fire(uow(), data, NOW)
+    assert reminders.fire(uow(), ReminderJob.decode(data), NOW)
     [due] = [e for e in published if e.type == EventType.REMINDER_DUE]
     consume(uow(), "notify", due, notifications.record)
     inbox = notifications.listing(uow(), owner.user_id, unread_only=True)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from doable.adapters import db
 from doable.adapters.unit_of_work import UnitOfWork
-from doable.domain.events import Context, Event, EventType
+from doable.domain.events import Context, Event, EventType, SeriesDue
 from doable.domain.model import User, parse_time
 from doable.services import series, tasks
 from tests.unit.test_event_services import RecordedJobs
@@ -87,7 +87,7 @@ def test_a_spawn_without_a_cause_starts_its_own_correlation(
 ) -> None:
     first = a_series(uow, user, published)
     data = {"series_id": first.id, "task_id": first.id, "due_at": "2026-11-30T08:00:00.000Z"}
-    spawned_id = series.on_due(uow(), data, now=NOW)
+    spawned_id = series.on_due(uow(), SeriesDue.decode(data), now=NOW)
     spawned_event = published[-2]
     assert spawned_event.subject == spawned_id
     assert spawned_event.traceparent is None
@@ -100,15 +100,28 @@ def test_no_spawn_for_an_unknown_or_inactive_series_or_an_instance_that_is_no_lo
     first = a_series(uow, user, published)
     due = "2026-11-30T08:00:00.000Z"
     assert (
-        series.on_due(uow(), {"series_id": "no-such-series", "task_id": first.id, "due_at": due}, now=NOW)
+        series.on_due(
+            uow(),
+            SeriesDue.decode({"series_id": "no-such-series", "task_id": first.id, "due_at": due}),
+            now=NOW,
+        )
         is None
     )
     assert (
-        series.on_due(uow(), {"series_id": first.id, "task_id": "an-older-one", "due_at": due}, now=NOW)
+        series.on_due(
+            uow(),
+            SeriesDue.decode({"series_id": first.id, "task_id": "an-older-one", "due_at": due}),
+            now=NOW,
+        )
         is None
     )
     with uow() as work:
         work.schedules.update(first.id, active=False, updated_at=NOW)
         work.commit()
-    assert series.on_due(uow(), {"series_id": first.id, "task_id": first.id, "due_at": due}, now=NOW) is None
+    assert (
+        series.on_due(
+            uow(), SeriesDue.decode({"series_id": first.id, "task_id": first.id, "due_at": due}), now=NOW
+        )
+        is None
+    )
     assert tasks.search_tasks(uow(), Context(user.id), tasks.TaskQuery(), NOW).total == 1

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from doable.domain.errors import NotFound, PreconditionFailed
-from doable.domain.events import Context, Event, EventType, task_events
+from doable.domain.events import Context, Event, EventType, ReminderJob, task_events
 from doable.domain.model import Status, format_time, validate_task_fields
 from doable.domain.query import TaskQuery
 from doable.services import notifications, reminders, tasks
@@ -109,7 +109,8 @@ def test_a_failed_transaction_leaves_neither_its_writes_nor_its_events(
 
 
 def _fire(work: Work, user_id: str, task_id: str, reminder_at: str) -> None:
-    assert reminders.fire(work(), {"task_id": task_id, "user_id": user_id, "reminder_at": reminder_at}, NOW)
+    job = ReminderJob.decode({"task_id": task_id, "user_id": user_id, "reminder_at": reminder_at})
+    assert reminders.fire(work(), job, NOW)
 
 
 def test_a_fired_reminder_becomes_one_unread_notification(work: Work, published: list[Event]) -> None:

@@ -212,6 +212,66 @@ def _upgrade(version: int, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+@dataclass(frozen=True)
+class ReminderJob:
+    """What a reminder's Dapr job carries: scheduled by fire-reminder, read back when the job fires."""
+
+    task_id: str
+    user_id: str
+    reminder_at: datetime
+    correlation_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "task_id": self.task_id,
+            "user_id": self.user_id,
+            "reminder_at": format_time(self.reminder_at),
+            "correlation_id": self.correlation_id,
+        }
+
+    @classmethod
+    def decode(cls, data: Mapping[str, Any]) -> ReminderJob:
+        try:
+            return cls(
+                task_id=_required(data, "task_id"),
+                user_id=_required(data, "user_id"),
+                reminder_at=parse_time(_required(data, "reminder_at")),
+                correlation_id=_text(data.get("correlation_id")) or None,
+            )
+        except (TypeError, ValueError) as error:
+            raise InvalidEvent(f"the reminder job's payload is not one: {error}") from None
+
+
+@dataclass(frozen=True)
+class SeriesDue:
+    """What a series' due-time Dapr job carries: the instance that falls due, and when."""
+
+    series_id: str
+    task_id: str
+    due_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"series_id": self.series_id, "task_id": self.task_id, "due_at": format_time(self.due_at)}
+
+    @classmethod
+    def decode(cls, data: Mapping[str, Any]) -> SeriesDue:
+        try:
+            return cls(
+                series_id=_required(data, "series_id"),
+                task_id=_required(data, "task_id"),
+                due_at=parse_time(_required(data, "due_at")),
+            )
+        except (TypeError, ValueError) as error:
+            raise InvalidEvent(f"the series job's payload is not one: {error}") from None
+
+
+def _required(data: Mapping[str, Any], name: str) -> str:
+    value = _text(data.get(name))
+    if not value:
+        raise ValueError(f"{name} is missing")
+    return value
+
+
 def task_events(
     event_type: EventType, task: Task, ctx: Context, now: datetime, changes: dict[str, Any] | None = None
 ) -> list[Event]:

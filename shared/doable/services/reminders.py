@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-from doable.domain.events import Context, Event, EventType, Topic
+from doable.domain.events import Context, Event, EventType, ReminderJob, Topic
 from doable.domain.model import Status, format_time, utcnow
 from doable.services.ports import JobScheduler, UnitOfWork
 
@@ -43,22 +42,14 @@ def on_task_event(uow: UnitOfWork, event: Event, jobs: JobScheduler, now: dateti
         return
     # A reminder whose time has passed while the task is not yet due fires at once.
     fire_at = max(reminder_at, now)
-    jobs.schedule(
-        name,
-        fire_at,
-        {
-            "task_id": event.subject,
-            "user_id": event.user_id,
-            "reminder_at": format_time(reminder_at),
-            "correlation_id": event.correlation_id,
-        },
-    )
+    job = ReminderJob(event.subject, event.user_id, reminder_at, event.correlation_id)
+    jobs.schedule(name, fire_at, job.to_dict())
 
 
-def fire(uow: UnitOfWork, data: dict[str, Any], now: datetime | None = None) -> bool:
+def fire(uow: UnitOfWork, job: ReminderJob, now: datetime | None = None) -> bool:
     """The job fired: publish reminder.due if the task still wants this reminder; True if published."""
     now = now or utcnow()
-    task_id, user_id, reminder_at = str(data["task_id"]), str(data["user_id"]), str(data["reminder_at"])
+    task_id, user_id, reminder_at = job.task_id, job.user_id, format_time(job.reminder_at)
     event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"doable:reminder:{task_id}:{reminder_at}"))
     with uow:
         task = uow.tasks.get(user_id, task_id)
@@ -66,7 +57,7 @@ def fire(uow: UnitOfWork, data: dict[str, Any], now: datetime | None = None) -> 
             return False  # completed, deleted or moved since the job was scheduled
         if not uow.ledger.first_delivery(CONSUMER, event_id, now):
             return False
-        ctx = Context(user_id=user_id, correlation_id=str(data.get("correlation_id") or event_id))
+        ctx = Context(user_id=user_id, correlation_id=job.correlation_id or event_id)
         uow.emit(
             [
                 Event(

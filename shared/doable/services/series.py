@@ -8,10 +8,9 @@ job firing after a completion, or two consumers racing can never spawn the same 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from doable.domain.events import Context, Event, EventType, InvalidEvent, task_events
-from doable.domain.model import Priority, Status, format_time, new_id, new_task, parse_time, utcnow
+from doable.domain.events import Context, Event, EventType, InvalidEvent, SeriesDue, task_events
+from doable.domain.model import Priority, Status, new_id, new_task, utcnow
 from doable.domain.recurrence import Recurrence, resume_after
 from doable.services.ports import JobScheduler, UnitOfWork
 
@@ -87,20 +86,14 @@ def on_task_event(uow: UnitOfWork, event: Event, jobs: JobScheduler, now: dateti
         return  # an edit of an older instance does not steer the series
     if task.status is Status.OPEN:
         # Before commit and idempotent: a crash after scheduling redelivers the event and schedules again.
-        jobs.schedule(
-            job_name(series_id),
-            due_at,
-            {"series_id": series_id, "task_id": task_id, "due_at": format_time(due_at)},
-        )
+        jobs.schedule(job_name(series_id), due_at, SeriesDue(series_id, task_id, due_at).to_dict())
 
 
-def on_due(uow: UnitOfWork, data: dict[str, Any], now: datetime | None = None) -> str | None:
+def on_due(uow: UnitOfWork, due: SeriesDue, now: datetime | None = None) -> str | None:
     """The due-time job fired: spawn the next instance unless completion already did."""
     now = now or utcnow()
     with uow:
-        spawned = spawn_next(
-            uow, str(data["series_id"]), str(data["task_id"]), parse_time(str(data["due_at"])), None, now
-        )
+        spawned = spawn_next(uow, due.series_id, due.task_id, due.due_at, None, now)
         uow.commit()
     return spawned
 
