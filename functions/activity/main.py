@@ -10,7 +10,7 @@ from doable.services import audit, notifications
 function = HttpFunction("activity")
 
 
-@function.get("/notifications")
+@function.serve("notifications")
 def inbox(request: Request) -> Response:
     given = request.raw.args.getlist("unread")
     if given not in ([], ["true"], ["false"]):
@@ -19,18 +19,18 @@ def inbox(request: Request) -> Response:
     return json_response(notifications.listing(request.app.uow(), request.user_id, unread_only))
 
 
-@function.post("/notifications/{notification_id}/read")
+@function.serve("readNotification")
 def read(request: Request) -> Response:
     notification_id = request.params["notification_id"]
     return json_response(notifications.mark_read(request.app.uow(), request.user_id, notification_id))
 
 
-@function.post("/notifications/read-all")
+@function.serve("readAllNotifications")
 def read_all(request: Request) -> Response:
     return json_response(notifications.mark_all_read(request.app.uow(), request.user_id))
 
 
-@function.get("/tasks/{task_id}/history")
+@function.serve("taskHistory")
 def history(request: Request) -> Response:
     return json_response(audit.history(request.app.uow(), request.user_id, request.params["task_id"]))
 

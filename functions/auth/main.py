@@ -19,7 +19,7 @@ def client(request: Request) -> str:
     return throttle.client_key(forwarded or request.raw.remote_addr)
 
 
-@function.post("/auth/register", auth=False)
+@function.serve("register")
 def register(request: Request) -> Response:
     settings = request.app.settings
     signup = users.Signup(
@@ -33,35 +33,35 @@ def register(request: Request) -> Response:
     return json_response({"user": user.to_dict(), "token": token}, 201)
 
 
-@function.post("/auth/login", auth=False)
+@function.serve("login")
 def login(request: Request) -> Response:
     user, token = users.login(request.app.uow(), request.app.tokens, request.json(), client=client(request))
     return json_response({"user": user.to_dict(), "token": token})
 
 
-@function.get("/me")
+@function.serve("me")
 def me(request: Request) -> Response:
     return json_response(users.current_user(request.app.uow(), Identity(request.user_id)).to_dict())
 
 
-@function.patch("/me")
+@function.serve("updateMe")
 def update_me(request: Request) -> Response:
     allow_private = request.app.settings.allow_private_webhooks
     user = users.update_profile(request.app.uow(), request.user_id, request.json(), allow_private)
     return json_response(user.to_dict())
 
 
-@function.get("/tokens")
+@function.serve("listAccessTokens")
 def list_tokens(request: Request) -> Response:
     return json_response(access_tokens.listing(request.app.uow(), request.user_id))
 
 
-@function.post("/tokens", scoped=True)  # no access token may create one, read-only or not
+@function.serve("createAccessToken")  # no access token may create one, read-only or not
 def create_token(request: Request) -> Response:
     return json_response(access_tokens.create(request.app.uow(), request.identity, request.json()), 201)
 
 
-@function.delete("/tokens/{token_id}")
+@function.serve("revokeAccessToken")
 def revoke_token(request: Request) -> Response:
     access_tokens.revoke(request.app.uow(), request.user_id, request.params["token_id"])
     return Response(status=204)

@@ -38,22 +38,21 @@ def mcp(app: Container) -> McpEndpoint:
     return _mcp[0]
 
 
-@function.post("/chat")
+@function.serve("chat")
 def send(request: Request) -> Response:
     command = chat.SendMessage.from_json(request.json())
     reply = chat.send_message(request.app.uow(), request.app.state, request.ctx, command, interpreter)
     return json_response(reply.to_dict())
 
 
-@function.get("/chat/{conversation_id}")
+@function.serve("conversation")
 def conversation(request: Request) -> Response:
     found = chat.get_conversation(request.app.state, request.ctx, request.params["conversation_id"])
     return json_response(found.to_public())
 
 
-# Stateless JSON-RPC: no GET stream, no session to DELETE. Scoped: a read-only access token may
-# list tools and call the reading ones; the tools that write refuse it themselves.
-@function.post("/mcp", scoped=True)
+# Stateless JSON-RPC: no GET stream, no session to DELETE; a read-only token may call the reading tools.
+@function.serve("mcp")
 def agent_tools(request: Request) -> Response:
     return mcp(request.app).handle(request)
 

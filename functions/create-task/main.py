@@ -13,7 +13,7 @@ from doable.services import quick_add, tasks
 function = HttpFunction("create-task")
 
 
-@function.post("/tasks")
+@function.serve("createTask")
 def create(request: Request) -> Response:
     task = tasks.create_task(request.app.uow(), request.ctx, request.json())
     return json_response(
@@ -21,7 +21,7 @@ def create(request: Request) -> Response:
     )
 
 
-@function.post("/tasks/parse")
+@function.serve("parseTask")
 def parse(request: Request) -> Response:
     return json_response(quick_add.read_task(request.app.uow(), request.ctx, request.json()).to_dict())
 

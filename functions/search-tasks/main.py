@@ -10,7 +10,7 @@ from doable.services import tasks
 function = HttpFunction("search-tasks")
 
 
-@function.get("/tasks")
+@function.serve("listTasks")
 def search(request: Request) -> Response:
     page = tasks.search_tasks(request.app.uow(), request.ctx, parse_task_query(request.args))
     return json_response(
@@ -23,13 +23,13 @@ def search(request: Request) -> Response:
     )
 
 
-@function.get("/tasks/{task_id}")
+@function.serve("getTask")
 def get(request: Request) -> Response:
     task = tasks.get_task(request.app.uow(), request.ctx, request.params["task_id"])
     return json_response(task.to_dict(), headers={"ETag": f'"{task.version}"'})
 
 
-@function.get("/tags")
+@function.serve("tags")
 def tags(request: Request) -> Response:
     return json_response(tasks.tag_counts(request.app.uow(), request.ctx))
 

@@ -13,7 +13,7 @@ def _task_response(task: tasks.Task) -> Response:
     return json_response(task.to_dict(), headers={"ETag": f'"{task.version}"'})
 
 
-@function.patch("/tasks/{task_id}")
+@function.serve("updateTask")
 def edit(request: Request) -> Response:
     task = tasks.update_task(
         request.app.uow(),
@@ -25,17 +25,17 @@ def edit(request: Request) -> Response:
     return _task_response(task)
 
 
-@function.post("/tasks/{task_id}/complete")
+@function.serve("completeTask")
 def complete(request: Request) -> Response:
     return _task_response(tasks.complete_task(request.app.uow(), request.ctx, request.params["task_id"]))
 
 
-@function.post("/tasks/{task_id}/reopen")
+@function.serve("reopenTask")
 def reopen(request: Request) -> Response:
     return _task_response(tasks.reopen_task(request.app.uow(), request.ctx, request.params["task_id"]))
 
 
-@function.delete("/tasks/{task_id}")
+@function.serve("deleteTask")
 def delete(request: Request) -> Response:
     scope = request.raw.args.get("scope", "one")
     tasks.delete_task(request.app.uow(), request.ctx, request.params["task_id"], scope)

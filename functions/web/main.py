@@ -28,7 +28,7 @@ SECURITY_HEADERS = {
 function = HttpFunction("web", public=True, headers=SECURITY_HEADERS)
 
 
-@function.get("/api/openapi.json", auth=False)
+@function.route("GET", "/api/openapi.json", auth=False)
 def openapi(request: Request) -> Response:
     return json_response(openapi_document())
 
@@ -48,7 +48,7 @@ def api(request: Request) -> Response:
     return forward(request.app.invoker, request.raw, request.ctx, request.app.settings)
 
 
-@function.get("/{asset*}", auth=False)
+@function.route("GET", "/{asset*}", auth=False)
 def web_app(request: Request) -> Response:
     asset = request.params["asset"]
     if asset:

@@ -16,6 +16,7 @@ from doable.config import REPO_ROOT, Settings
 from doable.domain.events import Context
 from doable.embedded import load_functions
 from doable.http.events import EVENTS_PATH
+from doable.http.function import HttpFunction
 from doable.http.gateway import forward
 from doable.http.routes import PUBLIC_ROUTES
 
@@ -53,16 +54,30 @@ def send(
     return response, invoker
 
 
-def test_each_function_declares_exactly_its_public_routes() -> None:
+def test_each_function_serves_exactly_its_declared_routes() -> None:
     functions = load_functions(REPO_ROOT / "functions")
     internal = {EVENTS_PATH, "/job/{job}"}
     for app_id, function in functions.items():
         if app_id == "web":
             continue
-        declared = {(r.method, r.template) for r in function.routes if r.template not in internal}
-        public = {(r.method, r.template) for r in PUBLIC_ROUTES if r.app_id == app_id}
-        assert declared == public, app_id
+        served = {
+            (r.method, r.template, r.auth, r.scoped) for r in function.routes if r.template not in internal
+        }
+        declared = {(r.method, r.template, r.auth, r.scoped) for r in PUBLIC_ROUTES if r.app_id == app_id}
+        assert served == declared, app_id
     assert {r.app_id for r in PUBLIC_ROUTES} <= set(functions)
+
+
+def test_each_operation_is_declared_once() -> None:
+    operations = [route.operation for route in PUBLIC_ROUTES]
+    assert len(operations) == len(set(operations))
+    assert len({(r.method, r.template) for r in PUBLIC_ROUTES}) == len(PUBLIC_ROUTES)
+
+
+def test_a_function_cannot_serve_a_route_it_does_not_declare() -> None:
+    function = HttpFunction("search-tasks")
+    with pytest.raises(LookupError, match=r"declares no route 'createTask'.*listTasks, getTask, tags"):
+        function.serve("createTask")
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ from doable.domain.model import ID_PATTERN, new_id
 from doable.http.body import read_body
 from doable.http.json_body import parse_object
 from doable.http.problem import from_error, from_http_exception, json_response, problem
+from doable.http.routes import declared_route
 from doable.observability import (
     HTTP_LATENCY,
     HTTP_REQUESTS,
@@ -137,6 +138,7 @@ class HttpFunction:
     def route(
         self, method: str, template: str, *, auth: bool = True, scoped: bool = False
     ) -> Callable[[RouteHandler], RouteHandler]:
+        """A route of this function's own (the gateway's, events, jobs); public ones are bound by `serve`."""
         # {name} matches one path segment, {name*} the rest of the path.
         regex = re.sub(r"\{(\w+)\*\}", r"(?P<\1>.*)", template)
         # DOTALL: {rest*} takes newlines too, so a handler, not a silent 404, decides about them.
@@ -148,19 +150,10 @@ class HttpFunction:
 
         return register
 
-    def get(self, template: str, *, auth: bool = True) -> Callable[[RouteHandler], RouteHandler]:
-        return self.route("GET", template, auth=auth)
-
-    def post(
-        self, template: str, *, auth: bool = True, scoped: bool = False
-    ) -> Callable[[RouteHandler], RouteHandler]:
-        return self.route("POST", template, auth=auth, scoped=scoped)
-
-    def patch(self, template: str, *, auth: bool = True) -> Callable[[RouteHandler], RouteHandler]:
-        return self.route("PATCH", template, auth=auth)
-
-    def delete(self, template: str, *, auth: bool = True) -> Callable[[RouteHandler], RouteHandler]:
-        return self.route("DELETE", template, auth=auth)
+    def serve(self, operation: str) -> Callable[[RouteHandler], RouteHandler]:
+        """Binds a handler to the public route this function declares as `operation` in doable.http.routes."""
+        declared = declared_route(self.name, operation)
+        return self.route(declared.method, declared.template, auth=declared.auth, scoped=declared.scoped)
 
     def handle(self, raw: flask.Request) -> Response:
         response = self._handle(raw)
