@@ -35,8 +35,12 @@ ensure_secret() { # namespace name key bytes: a random value, generated once and
 }
 
 # The public entry point: the ingress at the node address, with the DomainMapping's host (values-local.yaml).
+# DOABLE_INGRESS and DOABLE_HOST aim the smoke test elsewhere, e.g. at the ingress's cluster-local side:
+#   DOABLE_INGRESS=http://$(kubectl -n traefik get svc traefik-internal -o jsonpath='{.spec.clusterIP}') \
+#   DOABLE_HOST=web.doable.svc.cluster.local scripts/cluster/doable.sh smoke
 INGRESS="${DOABLE_INGRESS:-http://$NODE_IP:31080}"
 public_host() { awk '/^publicUrl:/ {p=1} p && $1 == "host:" {print $2; exit}' "$CHART/values-local.yaml"; }
+request_host() { echo "${DOABLE_HOST:-$(public_host)}"; }
 
 infra() {
   log "infra: namespace $INFRA_NS, generated PostgreSQL password (Secret postgres)"
@@ -115,7 +119,7 @@ YAML
 }
 
 api() { # method path token [json]: prints the body, fails on an HTTP error
-  local args=(-fsS -X "$1" -H "Host: $(public_host)" -H 'Content-Type: application/json' --max-time 60)
+  local args=(-fsS -X "$1" -H "Host: $(request_host)" -H 'Content-Type: application/json' --max-time 60)
   [[ -n "$3" ]] && args+=(-H "Authorization: Bearer $3")
   [[ -n "${4:-}" ]] && args+=(--data-binary @-)
   curl "${args[@]}" "$INGRESS$2" <<<"${4:-}"
@@ -130,7 +134,7 @@ smoke() {
   local email password token task started=$SECONDS n=0
   email="smoke-$(random 4)@example.com"
   password="$(random 12)"
-  log "smoke: sign up $email through $INGRESS (Host: $(public_host))"
+  log "smoke: sign up $email through $INGRESS (Host: $(request_host))"
   token="$(api POST /api/auth/register "" "{\"email\": \"$email\", \"password\": \"$password\"}" | json_field token)" \
     || die "sign-up through the ingress failed: kubectl -n $NS get ksvc,domainmapping; kubectl -n $NS logs -l serving.knative.dev/service=web -c function"
   task="$(api POST /api/tasks "$token" '{"title": "cluster smoke test"}' | json_field id)" \
