@@ -1,5 +1,5 @@
 # Doable: `make run` (embedded, http://localhost:8080) and `make test` (everything) work on a fresh machine.
-.PHONY: deps deps-python run up down test test-unit mutation lint format bench bench-api bench-events bench-cpu bench-cold screenshots clean
+.PHONY: deps deps-python run up down test test-fast test-unit mutation lint format bench bench-api bench-events bench-cpu bench-cold screenshots clean
 
 VENV := .venv/bin
 
@@ -29,6 +29,9 @@ format: deps-python
 
 test: deps lint  ## lint, unit, API contract (embedded and local stack), integration
 	@$(VENV)/pytest
+
+test-fast: deps-python  ## the fast tier: every test that needs only the venv (docs/testing.md)
+	@$(VENV)/pytest -m "not integration"
 
 test-unit: deps-python
 	@$(VENV)/pytest tests/unit

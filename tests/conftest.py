@@ -9,12 +9,14 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
 from doable.adapters.db import make_engine
 from doable.config import REPO_ROOT, Settings
@@ -29,6 +31,19 @@ TEST_STATE = REPO_ROOT / ".doable" / "test"
 # Every API test signs up from 127.0.0.1, far more often than the default allows one address an hour;
 # tests/api/test_sign_in_abuse.py fills the rest of this allowance itself to see the limit hold.
 SIGNUPS_PER_HOUR = 1000
+CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
+@contextmanager
+def cheap_password_hashing() -> Iterator[PasswordHasher]:
+    """Argon2 at its cheapest, for tests about accounts and the API rather than the cost of guessing."""
+    from doable.services import users
+
+    cheap = PasswordHasher(**CHEAP_ARGON2)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users, "hasher", cheap)
+        patch.setattr(users, "_DUMMY_HASH", cheap.hash("not-a-real-password"))
+        yield cheap
 
 
 def pytest_report_header() -> str:
@@ -97,9 +112,12 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedded]:
     running = Embedded(
         Settings(mode="embedded", data_dir=data_dir, signup_per_address_per_hour=SIGNUPS_PER_HOUR)
     )
-    running.start_background()
-    yield running
-    running.stop()
+    # Every API test signs someone up, and a real Argon2 hash costs 0.2 s of CPU, most of the suite's
+    # time; the local stack's functions keep the real parameters.
+    with cheap_password_hashing():
+        running.start_background()
+        yield running
+        running.stop()
 
 
 @pytest.fixture(scope="session")

@@ -5,17 +5,17 @@ tests/unit/test_sign_in_abuse.py covers the limits; these pin validation, defaul
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 
 from doable.adapters.tokens import TokenService
 from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed
 from doable.services import users
+from tests.conftest import cheap_password_hashing
 
 UoW = Callable[[], UnitOfWork]
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -26,10 +26,9 @@ PASSWORD_RULE = FieldError("password", "length", "must be 8 to 200 characters")
 
 
 @pytest.fixture(autouse=True)
-def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(users, "hasher", cheap)
-    monkeypatch.setattr(users, "_DUMMY_HASH", cheap.hash("not-a-real-password"))
+def cheap_hasher() -> Iterator[None]:
+    with cheap_password_hashing():
+        yield
 
 
 def register_refused(uow: UoW, data: dict[str, Any]) -> list[FieldError]:

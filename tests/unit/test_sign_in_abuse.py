@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -15,20 +15,19 @@ from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.errors import DomainError, Unauthorized, ValidationFailed
 from doable.services import throttle, users
 from doable.services.throttle import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, TooManyAttempts
+from tests.conftest import CHEAP_ARGON2, cheap_password_hashing
 
 UoW = Callable[[], UnitOfWork]
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 TOKENS = TokenService("k" * 32, 3600)
 PASSWORD = "correct horse"
 HERE = "203.0.113.7"
-CHEAP = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}  # these tests count attempts, not hash cost
 
 
 @pytest.fixture(autouse=True)
-def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap = PasswordHasher(**CHEAP)
-    monkeypatch.setattr(users, "hasher", cheap)
-    monkeypatch.setattr(users, "_DUMMY_HASH", cheap.hash("not-a-real-password"))
+def cheap_hasher() -> Iterator[None]:
+    with cheap_password_hashing():
+        yield
 
 
 def signed_up(uow: UoW, email: str = "ada@example.com") -> str:
@@ -74,7 +73,7 @@ def test_a_locked_account_refuses_before_looking_at_the_password(
             verified.append(str(password))
             return super().verify(hash, password)
 
-    monkeypatch.setattr(users, "hasher", RecordingHasher(**CHEAP))
+    monkeypatch.setattr(users, "hasher", RecordingHasher(**CHEAP_ARGON2))
     assert login(uow, email, PASSWORD, NOW).startswith("retry after")
     assert login(uow, "nobody@example.com", PASSWORD, NOW) == "wrong"
     assert verified == [PASSWORD], "only the unlocked attempt reached the hasher"
