@@ -3,8 +3,9 @@
 #
 # No registry is reachable here, so every image the cluster runs is made locally; naming them
 # dev.local/... keeps Knative from trying to resolve their tags. Usage:
-#   scratch-image.sh NAME:TAG BINARY [ENTRYPOINT ARG...]
-# Skips the build when containerd already has NAME:TAG.
+#   [SCRATCH_IMAGE_USER=UID:GID] scratch-image.sh NAME:TAG BINARY [ENTRYPOINT ARG...]
+# Skips the build when containerd already has NAME:TAG. SCRATCH_IMAGE_USER sets a numeric user, which
+# containers with runAsNonRoot need (Knative's queue-proxy sidecar always has it).
 set -euo pipefail
 # shellcheck source=scripts/cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -24,6 +25,7 @@ entry+="]"
 work="$(buildah from scratch)"
 trap 'buildah rm "$work" >/dev/null 2>&1 || true' EXIT
 buildah copy --quiet "$work" "$binary" "/$name" >/dev/null
+if [[ -n "${SCRATCH_IMAGE_USER:-}" ]]; then buildah config --user "$SCRATCH_IMAGE_USER" "$work"; fi
 buildah config --entrypoint "$entry" --cmd '' --label org.opencontainers.image.source=doable-local "$work"
 buildah commit --quiet "$work" "$image" >/dev/null
 archive="$(mktemp --suffix=.tar)"

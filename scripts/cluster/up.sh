@@ -318,6 +318,9 @@ kubectl_ -n kube-system rollout status deployment/coredns --timeout=180s >/dev/n
 # while the injector is down would silently run without a sidecar.
 "$ROOT/scripts/cluster/dapr.sh"
 
+# Knative Serving 1.15 with Traefik as its ingress (NodePort 31080 on the node address).
+"$ROOT/scripts/cluster/knative.sh"
+
 # Doable's images (dev.local/{postgres,kafka,doable}) and its PostgreSQL and Kafka in doable-infra.
 "$ROOT/scripts/cluster/images.sh"; "$ROOT/scripts/cluster/doable.sh" infra  # (not &&: set -e ignores a failure before it)
 
