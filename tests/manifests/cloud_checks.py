@@ -37,6 +37,10 @@ class CloudTools:
         return self.env["KUBECONFORM"]
 
     @property
+    def promtool(self) -> str:
+        return self.env["PROMTOOL"]
+
+    @property
     def python(self) -> str:
         return self.env["TOOLS_PYTHON"]
 
