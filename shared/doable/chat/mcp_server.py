@@ -28,14 +28,14 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import Field
-from typing_extensions import TypedDict  # pydantic needs this one below Python 3.12
 
 from doable.bootstrap import Container
 from doable.chat.asgi_host import AsgiHost, Lifespan
 from doable.domain.errors import DomainError
 from doable.domain.events import Context as Caller
-from doable.domain.model import Task, new_id
-from doable.domain.query import parse_task_query
+from doable.domain.model import Priority, Task, new_id
+from doable.domain.query import LIMIT_DEFAULT, parse_task_query
+from doable.http import shapes
 from doable.http.body import read_body
 from doable.http.function import Request
 from doable.http.json_body import check_depth
@@ -49,58 +49,21 @@ INSTRUCTIONS = (
     "UTC with a Z. List before you change a task you only know by title, and use its id."
 )
 
-Priority = Literal["high", "medium", "low"]
-Recurrence = Literal["none", "daily", "weekly", "monthly"]
-Sort = Literal["priority", "-priority", "due_at", "-due_at", "created_at", "-created_at"]
+# The tools take the API's own field types and answer its own shapes (doable.http.shapes).
 Clearable = Literal["description", "tags", "due_at", "reminder_minutes_before"]
 TaskId = Annotated[str, Field(description="the task's id, as add_task or list_tasks returned it")]
-DueAt = Annotated[str | None, Field(description="RFC 3339 with an offset, e.g. 2026-12-01T09:00:00+01:00")]
-Reminder = Annotated[
-    int | None, Field(description="minutes before due_at to remind the user; needs due_at", ge=0)
-]
-
-
-class TaskOut(TypedDict):
-    """A task exactly as the HTTP API returns it."""
-
-    id: str
-    title: str
-    description: str
-    priority: str
-    tags: list[str]
-    status: str
-    due_at: str | None
-    recurrence: str
-    reminder_minutes_before: int | None
-    reminder_at: str | None
-    series_id: str | None
-    created_at: str
-    updated_at: str
-    completed_at: str | None
-    version: int
-
-
-class TaskPage(TypedDict):
-    items: list[TaskOut]
-    total: int
-    total_exact: bool  # false past TOTAL_CAP matches, as in GET /api/tasks
-    next_cursor: str | None
-
-
-class Deleted(TypedDict):
-    deleted: list[str]
 
 
 def add_task(
-    title: Annotated[str, Field(description="1 to 200 characters")],
+    title: shapes.Title,
     ctx: Context,
-    description: str | None = None,
-    priority: Priority = "medium",
-    tags: Annotated[list[str] | None, Field(description="e.g. ['home', 'bills']; stored lower-case")] = None,
-    due_at: DueAt = None,
-    recurrence: Annotated[Recurrence, Field(description="repeat the task; needs due_at")] = "none",
-    reminder_minutes_before: Reminder = None,
-) -> TaskOut:
+    description: shapes.Description = None,
+    priority: shapes.PriorityValue = Priority.MEDIUM,
+    tags: shapes.Tags = None,
+    due_at: shapes.DueAt = None,
+    recurrence: shapes.Repeat = None,
+    reminder_minutes_before: shapes.Reminder = None,
+) -> shapes.Task:
     """Add a task for the signed-in user and return it."""
     data = {
         "title": title,
@@ -117,20 +80,17 @@ def add_task(
 
 def list_tasks(
     ctx: Context,
-    q: Annotated[str | None, Field(description="words to find in title, description or tags")] = None,
-    status: Literal["open", "completed", "all"] = "all",
-    priority: Annotated[list[Priority] | None, Field(description="any of these priorities")] = None,
-    tag: Annotated[list[str] | None, Field(description="all of these tags")] = None,
-    due_after: DueAt = None,
-    due_before: DueAt = None,
-    overdue: Annotated[bool, Field(description="only open tasks whose due time has passed")] = False,
-    sort: Annotated[
-        Sort | None,
-        Field(description="default -created_at (newest first), or best match first when q is given"),
-    ] = None,
-    limit: Annotated[int, Field(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Field(description="next_cursor of the previous page")] = None,
-) -> TaskPage:
+    q: shapes.Words = None,
+    status: shapes.StatusFilter = "all",
+    priority: shapes.Priorities = None,
+    tag: shapes.TagFilter = None,
+    due_after: shapes.DueAfter = None,
+    due_before: shapes.DueBefore = None,
+    overdue: shapes.Overdue = False,
+    sort: shapes.SortBy = None,
+    limit: shapes.Limit = LIMIT_DEFAULT,
+    cursor: shapes.Cursor = None,
+) -> shapes.TaskPage:
     """List, search, filter and sort the signed-in user's tasks, with the same rules as GET /api/tasks."""
     params: dict[str, list[str]] = {
         "status": [status],
@@ -144,31 +104,31 @@ def list_tasks(
         params["overdue"] = ["true"]
     with _acting_for(ctx, writes=False) as (app, caller):
         page = tasks.search_tasks(app.uow(), caller, parse_task_query(params))
-        return {
-            "items": [_out(task) for task in page.items],
-            "total": page.total,
-            "total_exact": page.total_exact,
-            "next_cursor": page.next_cursor,
-        }
+        return shapes.TaskPage(
+            items=[_out(task) for task in page.items],
+            total=page.total,
+            total_exact=page.total_exact,
+            next_cursor=page.next_cursor,
+        )
 
 
 def update_task(
     task_id: TaskId,
     ctx: Context,
-    title: str | None = None,
-    description: str | None = None,
-    priority: Priority | None = None,
-    tags: Annotated[list[str] | None, Field(description="replaces all tags")] = None,
-    due_at: DueAt = None,
-    recurrence: Recurrence | None = None,
-    reminder_minutes_before: Reminder = None,
+    title: shapes.Title | None = None,
+    description: shapes.Description = None,
+    priority: shapes.PriorityValue | None = None,
+    tags: Annotated[shapes.Tags, Field(description="replaces all tags")] = None,
+    due_at: shapes.DueAt = None,
+    recurrence: shapes.Repeat = None,
+    reminder_minutes_before: shapes.Reminder = None,
     clear: Annotated[
         list[Clearable] | None, Field(description="fields to empty, e.g. ['due_at'] to remove the due date")
     ] = None,
     if_version: Annotated[
         int | None, Field(description="fail instead of overwriting if the task changed since this version")
     ] = None,
-) -> TaskOut:
+) -> shapes.Task:
     """Change some fields of a task; fields left out stay as they are."""
     given = {
         "title": title,
@@ -186,13 +146,13 @@ def update_task(
         return _out(tasks.update_task(app.uow(), caller, task_id, data, if_match=expected))
 
 
-def complete_task(task_id: TaskId, ctx: Context) -> TaskOut:
+def complete_task(task_id: TaskId, ctx: Context) -> shapes.Task:
     """Mark a task done (doing it twice is harmless). A recurring task's next occurrence follows."""
     with _acting_for(ctx) as (app, caller):
         return _out(tasks.complete_task(app.uow(), caller, task_id))
 
 
-def reopen_task(task_id: TaskId, ctx: Context) -> TaskOut:
+def reopen_task(task_id: TaskId, ctx: Context) -> shapes.Task:
     """Mark a completed task open again."""
     with _acting_for(ctx) as (app, caller):
         return _out(tasks.reopen_task(app.uow(), caller, task_id))
@@ -205,14 +165,16 @@ def delete_task(
         Literal["one", "series"],
         Field(description="'series' also deletes the future occurrences of a recurring task"),
     ] = "one",
-) -> Deleted:
+) -> shapes.Deleted:
     """Delete a task for good; returns the ids of every task deleted."""
     with _acting_for(ctx) as (app, caller):
-        return {"deleted": [task.id for task in tasks.delete_task(app.uow(), caller, task_id, scope)]}
+        return shapes.Deleted(
+            deleted=[task.id for task in tasks.delete_task(app.uow(), caller, task_id, scope)]
+        )
 
 
-def _out(task: Task) -> TaskOut:
-    return TaskOut(**task.to_dict())  # type: ignore[typeddict-item]
+def _out(task: Task) -> shapes.Task:
+    return shapes.Task.model_validate(task.to_dict())
 
 
 @contextmanager
