@@ -35,7 +35,7 @@ from doable.domain.errors import DomainError
 from doable.domain.events import Context as Caller
 from doable.domain.model import Priority, Task, new_id
 from doable.domain.query import LIMIT_DEFAULT, parse_task_query
-from doable.http import shapes
+from doable.http import fields, shapes
 from doable.http.body import read_body
 from doable.http.function import Request
 from doable.http.json_body import check_depth
@@ -49,20 +49,20 @@ INSTRUCTIONS = (
     "UTC with a Z. List before you change a task you only know by title, and use its id."
 )
 
-# The tools take the API's own field types and answer its own shapes (doable.http.shapes).
+# The tools take the API's own field types (doable.http.fields) and answer its shapes (doable.http.shapes).
 Clearable = Literal["description", "tags", "due_at", "reminder_minutes_before"]
 TaskId = Annotated[str, Field(description="the task's id, as add_task or list_tasks returned it")]
 
 
 def add_task(
-    title: shapes.Title,
+    title: fields.Title,
     ctx: Context,
-    description: shapes.Description = None,
-    priority: shapes.PriorityValue = Priority.MEDIUM,
-    tags: shapes.Tags = None,
-    due_at: shapes.DueAt = None,
-    recurrence: shapes.Repeat = None,
-    reminder_minutes_before: shapes.Reminder = None,
+    description: fields.Description = None,
+    priority: fields.PriorityValue = Priority.MEDIUM,
+    tags: fields.Tags = None,
+    due_at: fields.DueAt = None,
+    recurrence: fields.Repeat = None,
+    reminder_minutes_before: fields.Reminder = None,
 ) -> shapes.Task:
     """Add a task for the signed-in user and return it."""
     data = {
@@ -80,16 +80,16 @@ def add_task(
 
 def list_tasks(
     ctx: Context,
-    q: shapes.Words = None,
-    status: shapes.StatusFilter = "all",
-    priority: shapes.Priorities = None,
-    tag: shapes.TagFilter = None,
-    due_after: shapes.DueAfter = None,
-    due_before: shapes.DueBefore = None,
-    overdue: shapes.Overdue = False,
-    sort: shapes.SortBy = None,
-    limit: shapes.Limit = LIMIT_DEFAULT,
-    cursor: shapes.Cursor = None,
+    q: fields.Words = None,
+    status: fields.StatusFilter = "all",
+    priority: fields.Priorities = None,
+    tag: fields.TagFilter = None,
+    due_after: fields.DueAfter = None,
+    due_before: fields.DueBefore = None,
+    overdue: fields.Overdue = False,
+    sort: fields.SortBy = None,
+    limit: fields.Limit = LIMIT_DEFAULT,
+    cursor: fields.Cursor = None,
 ) -> shapes.TaskPage:
     """List, search, filter and sort the signed-in user's tasks, with the same rules as GET /api/tasks."""
     params: dict[str, list[str]] = {
@@ -115,13 +115,13 @@ def list_tasks(
 def update_task(
     task_id: TaskId,
     ctx: Context,
-    title: shapes.Title | None = None,
-    description: shapes.Description = None,
-    priority: shapes.PriorityValue | None = None,
-    tags: Annotated[shapes.Tags, Field(description="replaces all tags")] = None,
-    due_at: shapes.DueAt = None,
-    recurrence: shapes.Repeat = None,
-    reminder_minutes_before: shapes.Reminder = None,
+    title: fields.Title | None = None,
+    description: fields.Description = None,
+    priority: fields.PriorityValue | None = None,
+    tags: Annotated[fields.Tags, Field(description="replaces all tags")] = None,
+    due_at: fields.DueAt = None,
+    recurrence: fields.Repeat = None,
+    reminder_minutes_before: fields.Reminder = None,
     clear: Annotated[
         list[Clearable] | None, Field(description="fields to empty, e.g. ['due_at'] to remove the due date")
     ] = None,
