@@ -5,7 +5,7 @@
 # are written to ~/.cache/doable/tools/env.sh for scripts/check-manifests.sh and the manifest tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/versions.env   # DAPR_VERSION: the Dapr CRDs come from the release the stack runs
+source scripts/versions.env   # DAPR_VERSION (the Dapr CRDs come from the release the stack runs), PROMETHEUS_VERSION
 
 HELM_VERSION=v3.22.0
 KUBECONFORM_VERSION=v0.8.0
@@ -17,7 +17,6 @@ KUBERNETES_VERSION=v1.34.4       # k8s.io/kubernetes ships api/openapi-spec/swag
 KNATIVE_SERVING_VERSION=v0.51.0  # knative.dev/serving ships config/core/300-resources
 CERT_MANAGER_VERSION=v1.21.2     # ships deploy/crds
 PROMETHEUS_OPERATOR_VERSION=v0.85.0  # ships example/prometheus-operator-crd
-PROMETHEUS_VERSION=v0.316.0      # promtool: unit tests of the chart's alerts (tests/manifests/test_alerts.py)
 
 cache="${DOABLE_CACHE:-$HOME/.cache/doable}"
 tools="$cache/tools"
