@@ -124,21 +124,29 @@ api() { # method path token [json]: prints the body, fails on an HTTP error
   [[ -n "${4:-}" ]] && args+=(--data-binary @-)
   curl "${args[@]}" "$INGRESS$2" <<<"${4:-}"
 }
-json_field() { python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+# Quiet on a failed request: curl has already said what went wrong.
+json_field() { python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1" 2>/dev/null; }
 audit_rows() { # task id: how many audit rows write-audit recorded for it
   kubectl_ -n "$INFRA_NS" exec -i deploy/postgres -- /usr/lib/postgresql/15/bin/psql -h /tmp -U postgres -d doable -tAq \
     -v id="$1" <<<"SELECT count(*) FROM audit_log WHERE resource_id = :'id';"
 }
 
 smoke() {
-  local email password token task started=$SECONDS n=0
-  email="smoke-$(random 4)@example.com"
-  password="$(random 12)"
-  log "smoke: sign up $email through $INGRESS (Host: $(request_host))"
-  token="$(api POST /api/auth/register "" "{\"email\": \"$email\", \"password\": \"$password\"}" | json_field token)" \
+  local email password token="" task="" started=$SECONDS n=0 attempt
+  # auth may be at zero, and on this loaded node its cold start can outlast the gateway's 10 s wait
+  # (a 504): up to three tries, each with a new address.
+  for attempt in 1 2 3; do
+    email="smoke-$(random 4)@example.com"
+    password="$(random 12)"
+    log "smoke: sign up $email through $INGRESS (Host: $(request_host)), try $attempt"
+    token="$(api POST /api/auth/register "" "{\"email\": \"$email\", \"password\": \"$password\"}" | json_field token)" && break
+  done
+  [[ -n "$token" ]] \
     || die "sign-up through the ingress failed: kubectl -n $NS get ksvc,domainmapping; kubectl -n $NS logs -l serving.knative.dev/service=web -c function"
-  task="$(api POST /api/tasks "$token" '{"title": "cluster smoke test"}' | json_field id)" \
-    || die "creating a task failed: kubectl -n $NS logs -l serving.knative.dev/service=create-task -c function"
+  for attempt in 1 2 3; do # create-task may be at zero as well
+    task="$(api POST /api/tasks "$token" '{"title": "cluster smoke test"}' | json_field id)" && break
+  done
+  [[ -n "$task" ]] || die "creating a task failed: kubectl -n $NS logs -l serving.knative.dev/service=create-task -c function"
   log "smoke: task $task created; waiting for its audit row (write-audit consumes task-events)"
   until n="$(audit_rows "$task")" && ((n > 0)); do
     ((SECONDS - started < 120)) || die "no audit row for task $task after 120 s: kubectl -n $NS logs -l serving.knative.dev/service=write-audit -c daprd"
