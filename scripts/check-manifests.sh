@@ -76,7 +76,7 @@ check_actionlint() {
 
 check_shellcheck() {
   echo "shellcheck scripts/*.sh"
-  "$SHELLCHECK" -x scripts/cloud-tools.sh scripts/check-manifests.sh scripts/smoke-test.sh
+  "$SHELLCHECK" -x scripts/cloud-tools.sh scripts/check-manifests.sh scripts/smoke-test.sh scripts/deploy.sh
 }
 
 what="${1:-all}"

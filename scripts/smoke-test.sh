@@ -3,6 +3,8 @@
 # travels through Dapr to create-task and PostgreSQL, and a read back. deploy.yml and rollback.yml run
 # it after `helm upgrade`/`helm rollback` and roll back when it fails; operators can run it by hand.
 # Usage: SMOKE_EMAIL=... SMOKE_PASSWORD=... scripts/smoke-test.sh https://doable.example.com
+# An ingress reached by address rather than by name (the local cluster, docs/cluster.md) takes the public
+# host as a header: SMOKE_HOST=doable.localhost scripts/smoke-test.sh http://10.244.0.1:31080
 set -euo pipefail
 
 base="${1:?usage: scripts/smoke-test.sh BASE_URL}"
@@ -17,6 +19,7 @@ step() { printf '[smoke] %-44s' "$1"; }
 # call METHOD PATH [JSON] -> prints the status code; the response body is left in $body
 call() {
   local args=(-sS -o "$body" -w '%{http_code}' -X "$1" -H 'Accept: application/json' --max-time 30)
+  [[ -n "${SMOKE_HOST:-}" ]] && args+=(-H "Host: $SMOKE_HOST")
   [[ -n "${token:-}" ]] && args+=(-H "Authorization: Bearer $token")
   [[ $# -ge 3 ]] && args+=(-H 'Content-Type: application/json' --data "$3")
   curl "${args[@]}" "$base$2"
