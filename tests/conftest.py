@@ -70,6 +70,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 TRACE_FILE = TEST_STATE / "traces.jsonl"
 STACK_URL = "http://127.0.0.1:8080"  # the local stack's gateway
+# The third mode, Doable in the local cluster behind its ingress (docs/cluster.md): only when a cluster
+# run asks for it (`make test-cluster` sets DOABLE_CLUSTER_URL), and then selected by `-m cluster`.
+CLUSTER_URL = os.environ.get("DOABLE_CLUSTER_URL", "").rstrip("/")
 
 
 @pytest.fixture(scope="session")
@@ -137,7 +140,13 @@ class Api(httpx.Client):
     """An HTTP client for the public API with one freshly registered user."""
 
     def __init__(self, base_url: str) -> None:
-        super().__init__(base_url=base_url, timeout=30)
+        # The cluster's ingress is reached by address and routes by the public host (DOABLE_CLUSTER_HOST).
+        host = (
+            {"Host": os.environ.get("DOABLE_CLUSTER_HOST", "doable.localhost")}
+            if base_url == CLUSTER_URL
+            else {}
+        )
+        super().__init__(base_url=base_url, timeout=30, headers=host)
         self.email = f"user-{uuid.uuid4().hex[:12]}@example.com"
         response = self.post("/api/auth/register", json={"email": self.email, "password": "correct horse"})
         assert response.status_code == 201, response.text
@@ -150,11 +159,20 @@ class Api(httpx.Client):
         return response.json()
 
 
-@pytest.fixture(scope="session", params=["embedded", pytest.param("stack", marks=pytest.mark.integration)])
+MODES = [
+    "embedded",
+    pytest.param("stack", marks=pytest.mark.integration),
+    *([pytest.param("cluster", marks=[pytest.mark.integration, pytest.mark.cluster])] if CLUSTER_URL else []),
+]
+
+
+@pytest.fixture(scope="session", params=MODES)
 def base_url(request: pytest.FixtureRequest) -> str:
-    """The same API suite runs against both ways of running Doable."""
+    """The same API suite runs against every way of running Doable."""
     if request.param == "embedded":
         return request.getfixturevalue("embedded_url")
+    if request.param == "cluster":
+        return CLUSTER_URL
     request.getfixturevalue("local_stack")
     return STACK_URL
 
@@ -168,7 +186,14 @@ def api(base_url: str) -> Iterator[Api]:
 
 @pytest.fixture
 def database(base_url: str, request: pytest.FixtureRequest) -> Iterator[sa.Engine]:
-    """The database behind `base_url`: the embedded server's own engine, or the local stack's PostgreSQL."""
+    """The database behind `base_url`: the embedded server's engine, or the stack's or the cluster's."""
+    if base_url == CLUSTER_URL:
+        from tests.cluster.doable_cluster import database_url
+
+        cluster_engine = make_engine(database_url())
+        yield cluster_engine
+        cluster_engine.dispose()
+        return
     if base_url != STACK_URL:
         yield request.getfixturevalue("embedded").container.engine
         return
