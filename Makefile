@@ -47,8 +47,9 @@ screenshots: deps  ## regenerate docs/screenshots from the browser tests
 cluster-up:      ## a real single-node Kubernetes from host processes (docs/cluster.md); builds what is missing
 	@bash scripts/cluster/up.sh
 
-cluster-install: ## Doable into the running cluster: helm upgrade --install with values-local.yaml, then a smoke request
+cluster-install: ## Doable into the running cluster: helm upgrade --install with values-local.yaml, Prometheus, then a smoke request
 	@bash scripts/cluster/doable.sh install
+	@bash scripts/cluster/prometheus.sh
 	@bash scripts/cluster/doable.sh smoke
 
 cluster-down:    ## stop the cluster and undo everything cluster-up changed on the host

@@ -308,7 +308,7 @@ def test_alerts_cover_errors_latency_lag_and_dead_letters(render: Renderer) -> N
     alerts = {r["alert"]: r for group in rule["spec"]["groups"] for r in group["rules"]}
     assert "doable_http_requests_total" in alerts["DoableHighErrorRate"]["expr"]
     assert "> 0.05" in alerts["DoableHighErrorRate"]["expr"]
-    assert alerts["DoableHighErrorRate"]["for"] == "2m"
+    # When each alert fires (SC-023: within 2 minutes of > 5 % errors) is promtool's: test_alerts.py.
     assert "doable_http_request_duration_seconds_bucket" in alerts["DoableLatencyOverSlo"]["expr"]
     assert "histogram_quantile(0.95" in alerts["DoableLatencyOverSlo"]["expr"]
     assert "write-audit" in alerts["DoableConsumerLag"]["expr"]

