@@ -56,14 +56,13 @@ cluster-down:    ## stop the cluster and undo everything cluster-up changed on t
 	@bash scripts/cluster/down.sh
 
 # The end-to-end suite on the running cluster with Doable installed (docs/cluster.md). The API suite's third
-# mode reaches web through the ingress's cluster-local side, as Traefik does not route the public
-# DomainMapping (tests/cluster/test_doable_install.py); DOABLE_CLUSTER_URL and DOABLE_CLUSTER_HOST override.
+# mode reaches web through the public entry: the ingress's NodePort with the public host of values-local.yaml;
+# DOABLE_CLUSTER_URL and DOABLE_CLUSTER_HOST override.
 # The release tests upgrade and roll back Doable and leave it on the image tag they found.
 CLUSTER_API_TESTS := tests/api/test_tasks_api.py tests/api/test_search_api.py tests/api/test_chat_api.py \
 	tests/api/test_quick_add_api.py --deselect 'tests/api/test_quick_add_api.py::test_it_needs_a_signed_in_user[cluster]'
 test-cluster: deps-python  ## the end-to-end suite on the running cluster: node, Dapr, Knative, Doable (~12 min)
-	@url="$${DOABLE_CLUSTER_URL:-http://$$(bash -c 'source scripts/cluster/lib.sh && kubectl_ -n traefik get svc traefik-internal -o jsonpath={.spec.clusterIP}')}"; \
-	DOABLE_CLUSTER_URL="$$url" DOABLE_CLUSTER_HOST="$${DOABLE_CLUSTER_HOST:-web.doable.svc.cluster.local}" \
+	@DOABLE_CLUSTER_URL="$${DOABLE_CLUSTER_URL:-http://10.244.0.1:31080}" DOABLE_CLUSTER_HOST="$${DOABLE_CLUSTER_HOST:-doable.localhost}" \
 		$(VENV)/pytest -m cluster tests/cluster $(CLUSTER_API_TESTS)
 
 clean:

@@ -83,11 +83,6 @@ def test_a_task_created_through_the_ingress_reaches_the_audit_log(
     assert "audit row(s) for task" in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Traefik's Knative provider does not route a DomainMapping: its ingress targets the web "
-    "ExternalName Service and Traefik logs 'service does not have a ClusterIP' (docs/cluster.md)",
-)
 def test_the_public_url_reaches_the_gateway(services: dict[str, dict[str, Any]]) -> None:
     result = smoke()
     assert result.returncode == 0, result.stdout + result.stderr
