@@ -26,6 +26,20 @@ def test_tags_are_counted_per_user_most_used_first_then_by_name(
     assert tasks.tag_counts(uow(), owner)[:2] == [{"tag": "work", "count": 3}, {"tag": "home", "count": 2}]
 
 
+def test_a_due_window_includes_its_start_and_excludes_its_end(
+    uow: Callable[[], UnitOfWork], user: User
+) -> None:
+    owner = Context(user_id=user.id)
+    hour = timedelta(hours=1)
+    for due in (NOW - 2 * hour, NOW - hour, NOW, NOW + hour):
+        tasks.create_task(uow(), owner, {"title": "t", "due_at": format_time(due)}, now=NOW)
+    window = tasks.TaskQuery(due_after=NOW - hour, due_before=NOW + hour, sort="due_at")
+    found = tasks.search_tasks(uow(), owner, window, NOW)
+    assert [t.due_at for t in found.items] == [NOW - hour, NOW], (
+        "due_after is inclusive, due_before exclusive"
+    )
+
+
 def test_marking_read_touches_one_notification_once_and_returns_that_one(
     uow: Callable[[], UnitOfWork], user: User
 ) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from doable.adapters.unit_of_work import UnitOfWork
 from doable.domain.errors import FieldError, ValidationFailed
-from doable.domain.events import Context, Event
+from doable.domain.events import Context, Event, EventType, Topic
 from doable.domain.model import User, new_id
 from doable.services import reminders, tasks
 from tests.unit.test_event_services import RecordedJobs
@@ -68,3 +68,44 @@ def test_a_reminder_job_carries_what_firing_needs_and_a_task_due_now_gets_none(
     with uow() as work:
         reminders.on_task_event(work, published[-2], jobs, due_now)
     assert jobs.jobs == {}, "due this very instant: nothing left to remind of"
+
+
+def test_deleting_a_task_cancels_its_pending_reminder_job(
+    uow: UoW, user: User, published: list[Event]
+) -> None:
+    ctx = Context(user.id)
+    fields = {"title": "Call", "due_at": "2026-11-28T12:00:00Z", "reminder_minutes_before": 30}
+    task = tasks.create_task(uow(), ctx, fields, now=NOW)
+    kept = tasks.create_task(uow(), ctx, fields, now=NOW)
+    jobs = RecordedJobs()
+    with uow() as work:
+        for event in [e for e in published if e.topic is Topic.TASK_EVENTS]:
+            reminders.on_task_event(work, event, jobs, NOW)
+    assert set(jobs.jobs) == {reminders.job_name(task.id), reminders.job_name(kept.id)}
+    published.clear()
+    tasks.delete_task(uow(), ctx, task.id, now=NOW)
+    # The deleted event's snapshot still reads as an open task with a reminder ahead: only its type
+    # tells the consumer to cancel rather than schedule again.
+    [deleted] = [e for e in published if e.topic is Topic.TASK_EVENTS]
+    assert deleted.type == EventType.TASK_DELETED
+    with uow() as work:
+        reminders.on_task_event(work, deleted, jobs, NOW)
+    assert set(jobs.jobs) == {reminders.job_name(kept.id)}
+
+
+def test_scope_series_spares_the_series_open_instances_due_before_the_one_deleted(
+    uow: UoW, user: User
+) -> None:
+    ctx = Context(user.id)
+    first = tasks.create_task(
+        uow(), ctx, {"title": "w", "recurrence": "daily", "due_at": "2026-12-01T09:00:00Z"}, now=NOW
+    )
+    with uow() as work:
+        later = [replace(first, id=new_id(), due_at=first.due_at + timedelta(days=d)) for d in (1, 2)]  # type: ignore[operator]
+        for task in later:
+            work.tasks.add(task)
+        work.commit()
+    deleted = tasks.delete_task(uow(), ctx, later[0].id, scope="series", now=NOW)
+    assert sorted(t.id for t in deleted) == sorted(t.id for t in later)
+    remaining = tasks.search_tasks(uow(), ctx, tasks.TaskQuery(), NOW).items
+    assert [t.id for t in remaining] == [first.id]
