@@ -30,8 +30,8 @@ format: deps-python
 test: deps lint  ## lint, unit, API contract (embedded and local stack), integration
 	@$(VENV)/pytest
 
-test-fast: deps-python  ## the fast tier: every test that needs only the venv (docs/testing.md)
-	@$(VENV)/pytest -m "not integration"
+test-fast: deps-python  ## the fast tier, every test that needs only the venv, on two workers (docs/testing.md)
+	@$(VENV)/pytest -m "not integration" -n 2
 
 test-unit: deps-python
 	@$(VENV)/pytest tests/unit
