@@ -105,7 +105,15 @@ def original_tag(cluster: None) -> Iterator[str]:
 
 
 def images_of(service: str) -> set[str]:
-    return {c["image"] for p in pods_of(service) for c in p["spec"]["containers"] if c["name"] == "function"}
+    """The function images of the service's serving revision (an old revision's pod lingers idle a while)."""
+    revision = services()[service]["status"]["latestReadyRevisionName"]
+    return {
+        c["image"]
+        for p in pods_of(service)
+        if p["metadata"]["labels"].get("serving.knative.dev/revision") == revision
+        for c in p["spec"]["containers"]
+        if c["name"] == "function"
+    }
 
 
 def test_the_smoke_test_passes_through_the_ingress(cluster: None) -> None:
