@@ -193,3 +193,13 @@ def test_a_cursor_longer_than_400_characters_is_refused_unread() -> None:
     assert refused({"sort": ["priority"], "cursor": [long_id]}) == [FieldError("cursor", "invalid", CURSOR)]
     fits = raw_cursor("-created_at", [T, "i" * 64])
     assert len(fits) <= 400 and parse_task_query({"cursor": [fits]}).cursor
+
+
+def test_the_limits_on_q_and_priority_admit_exactly_the_maximum() -> None:
+    assert parse_task_query({"q": ["m" * 200]}).q == "m" * 200
+    every = [p.value for p in Priority]
+    assert parse_task_query({"priority": every}).priorities == tuple(Priority)
+    with pytest.raises(ValidationFailed):
+        parse_task_query({"q": ["m" * 201]})
+    with pytest.raises(ValidationFailed):
+        parse_task_query({"priority": [*every, "high"]})
