@@ -331,5 +331,9 @@ cat <<USAGE
   export PATH=$BIN:\$PATH
   kubectl get nodes,pods -A
 
+  Next: make cluster-install (Doable with helm, and Prometheus), then
+  kn service list -n doable
+  curl -H 'Host: doable.localhost' http://$NODE_IP:31080/healthz
+
   Logs: $STATE/logs/   Stop and clean up: make cluster-down
 USAGE
