@@ -33,16 +33,28 @@ banner() { printf '%s\n' "######################################################
   "################################################################################################"; }
 needed=$(((cold + SUITE_MINUTES) * 60))
 if ((needed > left)); then
+  if ((${#missing[@]})); then
+    builds="# Cold builds missing from ~/.cache/doable:"$'\n'"$(printf '#   - %s\n' "${missing[@]}")"
+    builds+=$'\n'"# Run \`make cluster-up\` once on this machine (it caches every build), then CI runs the suite."
+  else
+    builds="# Every build is cached; the suite alone does not fit in what is left."
+  fi
   banner "# NOT RUN: the Kubernetes cluster suite (make cluster-up && make cluster-install && make test-cluster)." \
-    "# It needs about $((needed / 60)) min and CI has $((left / 60)) min left. Cold builds missing from ~/.cache/doable:" \
-    "$(printf '#   - %s\n' "${missing[@]}")" \
-    "# Run \`make cluster-up\` once on this machine (it caches every build), then CI runs the suite."
+    "# It needs about $((needed / 60)) min and CI has $((left / 60)) min left." "$builds"
   exit 0
 fi
 ((${#missing[@]})) && log "cold builds first (~$cold min): ${missing[*]}"
 
+# Each step is bounded by what is left, less 5 minutes for cluster-down, so a hang fails CI with time to
+# clean up instead of running into CI's own limit (timeout signals the step's whole process group).
+ends=$((SECONDS + left - 300))
+bounded() { timeout --kill-after=60 "$((ends > SECONDS ? ends - SECONDS : 1))" "$@"; }
 status=0
-make cluster-up && make cluster-install && make test-cluster || status=$?
+bounded make cluster-up && bounded make cluster-install && bounded make test-cluster || status=$?
 make cluster-down || { log "error: cluster-down failed: see its output above"; status=1; }
-if ((status)); then banner "# FAILED: the Kubernetes cluster suite (exit $status): see above."; fi
+if ((status == 124 || status == 137)); then
+  banner "# FAILED: the Kubernetes cluster suite ran out of time (CI had $((left / 60)) min left for it): see above."
+elif ((status)); then
+  banner "# FAILED: the Kubernetes cluster suite (exit $status): see above."
+fi
 exit "$status"
