@@ -24,6 +24,18 @@ call() {
   [[ $# -ge 3 ]] && args+=(-H 'Content-Type: application/json' --data "$3")
   curl "${args[@]}" "$base$2"
 }
+# Right after a deploy a function may still be starting (scaled to zero, or a new revision taking its
+# first request on a busy node): the gateway answers 502/503/504 and the call is tried again, 3 times
+# 5 s apart. A create that did land late is left in the smoke account under the same title.
+call_started() {
+  local code i
+  for ((i = 1; i <= 3; i++)); do
+    code=$(call "$@")
+    [[ "$code" == 50[234] ]] || break
+    sleep 5
+  done
+  echo "$code"
+}
 field() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$body" "$1"; }
 expect() {  # expect WANTED... -- GOT
   local got="${*: -1}"
@@ -47,23 +59,15 @@ expect 200 "$(call GET /)"
 
 # 409: created on an earlier run; 403: sign-up is closed (signup.mode), so it must exist already.
 step "smoke account exists (POST /api/auth/register)"
-expect 201 409 403 "$(call POST /api/auth/register "{\"email\": \"$email\", \"password\": \"$password\", \"name\": \"Smoke test\"}")"
+expect 201 409 403 "$(call_started POST /api/auth/register "{\"email\": \"$email\", \"password\": \"$password\", \"name\": \"Smoke test\"}")"
 
 step "login (POST /api/auth/login)"
-expect 200 "$(call POST /api/auth/login "{\"email\": \"$email\", \"password\": \"$password\"}")"
+expect 200 "$(call_started POST /api/auth/login "{\"email\": \"$email\", \"password\": \"$password\"}")"
 token=$(field token)
 
 title="smoke $(date -u +%Y%m%dT%H%M%SZ)"
 step "create a task (POST /api/tasks)"
-# Right after a deploy create-task may still be starting (scaled to zero, or a new revision): the gateway
-# answers 502/503/504 and the create is tried again. A create that did land late is left in the smoke
-# account under the same title.
-for ((i = 1; i <= 3; i++)); do
-  code=$(call POST /api/tasks "{\"title\": \"$title\", \"priority\": \"low\", \"tags\": [\"smoke\"]}")
-  [[ "$code" == 50[234] ]] || break
-  sleep 5
-done
-expect 201 "$code"
+expect 201 "$(call_started POST /api/tasks "{\"title\": \"$title\", \"priority\": \"low\", \"tags\": [\"smoke\"]}")"
 task_id=$(field id)
 
 step "read it back (GET /api/tasks/{id})"
