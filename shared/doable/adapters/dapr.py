@@ -1,118 +1,247 @@
-"""The Dapr sidecar over its HTTP API: pub/sub, secrets, state, jobs and service invocation.
+"""The Dapr sidecar: its building blocks over gRPC with the `dapr` SDK, service invocation over HTTP.
 
-One pooled HTTP client per process talks to the local sidecar; every call carries the Dapr API token.
+One SDK client per process, made on the first call that needs it, carries publish, state, secrets and
+jobs; the SDK's settings (DAPR_GRPC_PORT, DAPR_HTTP_PORT, DAPR_API_TOKEN, as the local stack and the
+Dapr injector set them) say where the sidecar is, and the SDK sends the API token. Importing the SDK
+costs ~175 ms of CPU (grpc, the protos, and aiohttp, which `dapr.clients` loads for its HTTP clients),
+so it waits for that first call: a probe, and a process that never calls the sidecar, do not pay it.
+
+The SDK is pinned to the runtime's minor version (1.16): from 1.18 it asks for the stable jobs calls
+first and falls back to Alpha1 only on UNIMPLEMENTED, but daprd 1.16 takes an unknown method for a
+call to proxy and answers UNKNOWN, so no job could be scheduled. Upgrade the two together. SDK 1.16
+has no bulk publish in its synchronous client; the outbox publishes event by event.
+
+Service invocation (the gateway's calls to the functions) stays on the sidecar's HTTP API with httpx.
+The SDK invokes over HTTP too, but through aiohttp with a new session and event loop per call, and it
+turns every answer outside 2xx into an exception holding only the status and body, so the gateway
+could not pass a function's 404, 412 or 429 through with its ETag, Retry-After or WWW-Authenticate;
+its gRPC invocation is deprecated upstream. Health is the sidecar's HTTP /v1.0/healthz, which is what
+the SDK itself waits on (the gRPC API has no health call), asked with the standard library.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
-import os
+import threading
+import warnings
+from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import datetime
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from doable.domain.model import format_time
 from doable.services.ports import PublishFailed, SidecarUnavailable, StateConflict
 
+if TYPE_CHECKING:
+    import httpx
+    from dapr.clients.grpc.client import DaprGrpcClient
+
+T = TypeVar("T")
+# The gRPC status codes that mean "not now": the sidecar, or the service behind it, is out of reach.
+UNREACHABLE = ("UNAVAILABLE", "DEADLINE_EXCEEDED")
+
+
+class CallOptions(NamedTuple):
+    metadata: tuple[tuple[str, str], ...] = ()
+    timeout: float | None = None
+
+
+# What the call this thread is making adds to the client's defaults; the interceptor reads it, since
+# the SDK's calls take no per-call gRPC metadata (their `metadata` argument is deprecated).
+_call_options: ContextVar[CallOptions | None] = ContextVar("dapr_call_options", default=None)
+
+
+class Refused(Exception):
+    """The sidecar answered a gRPC call with an error status other than 'not reachable now'."""
+
+    def __init__(self, code: str, details: str) -> None:
+        super().__init__(f"{code}: {details}")
+        self.code = code
+        self.details = details
+
 
 class DaprSidecar:
-    def __init__(
-        self, http_port: int | None = None, api_token: str | None = None, timeout: float = 5.0
-    ) -> None:
-        port = http_port or int(os.environ.get("DAPR_HTTP_PORT", "3500"))
-        token = api_token if api_token is not None else os.environ.get("DAPR_API_TOKEN", "")
-        headers = {"dapr-api-token": token} if token else {}
-        self.base_url = f"http://127.0.0.1:{port}"
-        self.client = httpx.Client(
-            base_url=self.base_url,
-            headers=headers,
-            timeout=timeout,
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
-        )
+    def __init__(self, timeout: float = 5.0) -> None:
+        # The SDK's settings (the DAPR_* environment, read when `dapr.conf` is first imported, which
+        # costs nothing) are the one source for where the sidecar is, for the SDK and for us alike.
+        from dapr.conf import settings
+
+        self.timeout = timeout
+        self.host = str(settings.DAPR_RUNTIME_HOST)
+        self.http_port = int(settings.DAPR_HTTP_PORT)
+        token = settings.DAPR_API_TOKEN
+        self._token_header = {"dapr-api-token": str(token)} if token else {}
+        self._sdk: DaprGrpcClient | None = None
+        self._http: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+    # --- health -------------------------------------------------------------------------------------
 
     def healthy(self) -> bool:
+        return self._probe("/v1.0/healthz")
+
+    def _probe(self, path: str) -> bool:
+        connection = http.client.HTTPConnection(self.host, self.http_port, timeout=1.0)
         try:
-            return self.client.get("/v1.0/healthz", timeout=1.0).status_code == 204
-        except httpx.HTTPError:
+            connection.request("GET", path, headers=self._token_header)
+            return 200 <= connection.getresponse().status < 300  # the sidecar answers 204
+        except (OSError, http.client.HTTPException):
             return False
+        finally:
+            connection.close()
+
+    # --- the building blocks, over gRPC -------------------------------------------------------------
 
     def publish(
         self, pubsub: str, topic: str, partition_key: str, payload: str, traceparent: str | None
     ) -> None:
-        headers = {"content-type": "application/cloudevents+json"}
-        if traceparent:
-            headers["traceparent"] = traceparent  # the sidecar's spans join the request's trace
+        # The sidecar continues the trace it is handed and writes its span's context into the
+        # CloudEvent, so the consumers' spans join the request's trace.
+        metadata = (("traceparent", traceparent),) if traceparent else ()
         try:
-            response = self.client.post(
-                f"/v1.0/publish/{pubsub}/{topic}",
-                params={"metadata.partitionKey": partition_key},
-                content=payload,
-                headers=headers,
+            self._call(
+                f"publishing to {topic}",
+                lambda sdk: sdk.publish_event(
+                    pubsub,
+                    topic,
+                    payload.encode(),
+                    publish_metadata={"partitionKey": partition_key},
+                    data_content_type="application/cloudevents+json",
+                ),
+                metadata=metadata,
             )
-        except httpx.HTTPError as error:
-            raise PublishFailed(f"sidecar unreachable while publishing to {topic}: {error!r}") from error
-        if response.status_code >= 300:
-            raise PublishFailed(
-                f"publish to {topic} failed with {response.status_code}: {response.text[:300]}"
-            )
+        except SidecarUnavailable as error:
+            raise PublishFailed(str(error)) from error
+        except Refused as error:
+            raise PublishFailed(f"publish to {topic} failed ({error}); check the pubsub component") from error
 
     def secret(self, store: str, key: str) -> str:
-        response = self.client.get(f"/v1.0/secrets/{store}/{key}")
-        if response.status_code != 200:
+        try:
+            values = self._call(f"secret '{key}'", lambda sdk: sdk.get_secret(store, key).secret)
+        except Refused as error:
             raise KeyError(
-                f"secret '{key}' not readable from Dapr secret store '{store}' ({response.status_code}: "
-                f"{response.text[:200]}); check the component and that the key exists"
-            )
-        return str(response.json()[key])
+                f"secret '{key}' not readable from Dapr secret store '{store}' ({error}); "
+                "check the component and that the key exists"
+            ) from error
+        if key not in values:
+            raise KeyError(f"Dapr secret store '{store}' answered without '{key}'; check the component")
+        return str(values[key])
 
     def get_state(self, store: str, key: str) -> tuple[Any, str | None]:
-        response = self.client.get(f"/v1.0/state/{store}/{key}")
-        if response.status_code == 204 or not response.content:
+        try:
+            response = self._call(f"state key {key}", lambda sdk: sdk.get_state(store, key))
+        except Refused as error:
+            raise RuntimeError(
+                f"reading state key {key} from Dapr state store '{store}' failed ({error}); "
+                "check the component and the database behind it"
+            ) from error
+        if not response.data:
             return None, None
-        response.raise_for_status()
-        return response.json(), response.headers.get("etag")
+        return json.loads(response.data), response.etag or None
 
     def save_state(self, store: str, key: str, value: Any, etag: str | None) -> None:
-        item: dict[str, Any] = {"key": key, "value": value, "options": {"concurrency": "first-write"}}
-        if etag is not None:
-            item["etag"] = etag
-        response = self.client.post(f"/v1.0/state/{store}", json=[item])
-        if response.status_code == 409 or (response.status_code >= 400 and "etag" in response.text.lower()):
-            raise StateConflict(f"state key {key} changed since it was read")
-        response.raise_for_status()
+        from dapr.clients.grpc._state import Concurrency, StateOptions
+
+        # First-write-wins: with an ETag the save needs it to be current, without one the key must be new.
+        options = StateOptions(concurrency=Concurrency.first_write)
+        try:
+            self._call(
+                f"state key {key}",
+                lambda sdk: sdk.save_state(
+                    store,
+                    key,
+                    json.dumps(value),
+                    etag=etag,
+                    options=options,
+                    # Stored as JSON, as the HTTP API stored it; bytes without it become base64.
+                    state_metadata={"contentType": "application/json"},
+                ),
+            )
+        except Refused as error:
+            # daprd answers a stale ETag with ABORTED and a malformed one with INVALID_ARGUMENT naming
+            # it; PostgreSQL's store reports a key that exists, saved without an ETag, as INTERNAL
+            # "no item was updated".
+            if (
+                error.code == "ABORTED"
+                or "etag" in error.details.lower()
+                or "no item was updated" in error.details
+            ):
+                raise StateConflict(f"state key {key} changed since it was read") from error
+            raise RuntimeError(
+                f"saving state key {key} to Dapr state store '{store}' failed ({error}); "
+                "check the component and the database behind it"
+            ) from error
 
     def schedule_job(self, name: str, due_at: datetime, data: dict[str, Any]) -> None:
-        body = {"dueTime": format_time(due_at), "data": data, "overwrite": True}
-        response = self._jobs_call("POST", name, json.dumps(body).encode())
-        if response.status_code >= 300:
-            raise RuntimeError(
-                f"scheduling job {name} failed with {response.status_code}: {response.text[:300]}"
-            )
+        from dapr.clients import Job
+        from google.protobuf import any_pb2, struct_pb2
+
+        # The data as the HTTP jobs API stores it, a google.protobuf.Value: daprd hands that to the
+        # app's /job/<name> as JSON, and any other type as raw bytes.
+        value = struct_pb2.Value()
+        value.struct_value.update(data)
+        packed = any_pb2.Any()
+        packed.Pack(value)
+        job = Job(name=name, due_time=format_time(due_at), data=packed)
+        try:
+            self._call(f"job {name}", lambda sdk: sdk.schedule_job_alpha1(job, overwrite=True))
+        except Refused as error:
+            raise RuntimeError(f"scheduling job {name} failed ({error})") from error
 
     def delete_job(self, name: str) -> None:
-        response = self._jobs_call("DELETE", name)
-        if (
-            response.status_code >= 300
-            and response.status_code != 404
-            and "not found" not in response.text.lower()
-        ):
-            raise RuntimeError(
-                f"deleting job {name} failed with {response.status_code}: {response.text[:300]}"
-            )
-
-    def _jobs_call(self, method: str, name: str, content: bytes | None = None) -> httpx.Response:
-        """A jobs API call; SidecarUnavailable when the sidecar or its scheduler is out of reach."""
         try:
-            response = self.client.request(method, f"/v1.0-alpha1/jobs/{name}", content=content)
-        except httpx.TransportError as error:
-            raise SidecarUnavailable(f"sidecar unreachable for job {name}: {error!r}") from error
-        # The sidecar maps the scheduler's gRPC Unavailable and DeadlineExceeded to these.
-        if response.status_code in (502, 503, 504):
-            raise SidecarUnavailable(
-                f"scheduler unreachable for job {name} ({response.status_code}): {response.text[:300]}"
-            )
-        return response
+            self._call(f"job {name}", lambda sdk: sdk.delete_job_alpha1(name))
+        except Refused as error:
+            # Dapr 1.16 reports a job that is already gone as INTERNAL, "...job not found...".
+            if error.code != "NOT_FOUND" and "not found" not in error.details.lower():
+                raise RuntimeError(f"deleting job {name} failed ({error})") from error
+
+    def _call(
+        self,
+        what: str,
+        call: Callable[[DaprGrpcClient], T],
+        *,
+        metadata: tuple[tuple[str, str], ...] = (),
+    ) -> T:
+        """One SDK call; SidecarUnavailable when the sidecar or the service behind it cannot be reached
+        now, Refused for any other error status."""
+        import grpc
+
+        sdk = self._client()
+        reset = _call_options.set(CallOptions(metadata, self.timeout))
+        try:
+            return call(sdk)
+        except grpc.RpcError as error:
+            code = error.code()
+            name = code.name if code is not None else "UNKNOWN"
+            details = str(error.details() or "")[:300]
+            if name in UNREACHABLE:
+                raise SidecarUnavailable(
+                    f"the Dapr sidecar or the service behind it did not answer for {what} "
+                    f"({name}: {details}); the same call later may work"
+                ) from error
+            raise Refused(name, details) from error
+        finally:
+            _call_options.reset(reset)
+
+    def _client(self) -> DaprGrpcClient:
+        sdk = self._sdk
+        if sdk is not None:
+            return sdk
+        with self._lock:
+            if self._sdk is None:
+                # The SDK's client waits for the sidecar before it exists, up to DAPR_HEALTH_TIMEOUT
+                # (60 s): a call fails at once instead, and the next one connects.
+                if not self._probe("/v1.0/healthz/outbound"):
+                    raise SidecarUnavailable(
+                        f"the Dapr sidecar on port {self.http_port} is not ready; "
+                        "the same call later may work, check `daprd` if it keeps failing"
+                    )
+                self._sdk = connect()
+            return self._sdk
+
+    # --- service invocation, over HTTP (see the module's docstring) ---------------------------------
 
     def invoke(
         self,
@@ -125,7 +254,7 @@ class DaprSidecar:
         content: bytes,
         timeout: float,
     ) -> httpx.Response:
-        return self.client.request(
+        return self._http_client().request(
             method,
             f"/v1.0/invoke/{app_id}/method/{path.lstrip('/')}",
             params=params,
@@ -133,6 +262,62 @@ class DaprSidecar:
             content=content,
             timeout=timeout,
         )
+
+    def _http_client(self) -> httpx.Client:
+        client = self._http
+        if client is None:
+            import httpx
+
+            with self._lock:
+                if self._http is None:
+                    self._http = httpx.Client(
+                        base_url=f"http://{self.host}:{self.http_port}",
+                        headers=self._token_header,
+                        timeout=self.timeout,
+                        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+                    )
+                client = self._http
+        return client
+
+
+def connect() -> DaprGrpcClient:
+    """The SDK's gRPC client, with the per-call trace context and a deadline on every call.
+
+    `DaprClient` is this client plus an HTTP invocation client, which Doable does not use and whose
+    constructor would wait for the sidecar once more.
+    """
+    import grpc
+    from dapr.clients.grpc.client import DaprGrpcClient
+
+    # Dapr 1.16's jobs API is Alpha1, known; the SDK says so on every scheduling call otherwise.
+    warnings.filterwarnings("ignore", "The Jobs API is an Alpha version", UserWarning, "doable.adapters.dapr")
+
+    class CallDetails(NamedTuple):
+        method: str
+        timeout: float | None
+        metadata: Any
+        credentials: Any
+        wait_for_ready: bool | None
+        compression: Any
+
+    class PerCall(grpc.UnaryUnaryClientInterceptor):
+        def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+            options = _call_options.get() or CallOptions()
+            metadata = [*(details.metadata or ()), *options.metadata]
+            timeout = details.timeout if details.timeout is not None else options.timeout
+            return continuation(
+                CallDetails(
+                    details.method,
+                    timeout,
+                    metadata,
+                    details.credentials,
+                    details.wait_for_ready,
+                    details.compression,
+                ),
+                request,
+            )
+
+    return DaprGrpcClient(interceptors=[PerCall()])
 
 
 class DaprPublisher:
