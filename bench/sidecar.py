@@ -1,0 +1,154 @@
+"""`python -m bench.sidecar`: what one sidecar call costs in CPU, over HTTP with httpx (the adapter before
+issue 12 item 1) and over gRPC with the `dapr` SDK (the adapter now), in the caller and in its daprd.
+
+Run: .venv/bin/python -m bench.sidecar [--calls 2000 --rounds 3]
+Starts the local stack with create-task and chat only (no consumer reads what this publishes), then,
+from this process as those functions would: publishes a CloudEvent to task-events through create-task's
+sidecar, and reads then saves a state key with its ETag through chat's. The rounds alternate the two
+clients so the machine's other load falls on both alike; each cell is the median of the rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from bench.cold import _stack_lock
+from bench.common import BENCH_STATE, machine
+from bench.cpu import _cpu_of
+from doable.adapters.dapr import DaprSidecar
+from doable.domain.model import new_id
+from doable_dev.layout import FunctionPorts
+from doable_dev.stack import Stack
+
+Call = Callable[[int], None]
+
+
+def event(n: int) -> str:
+    return json.dumps(
+        {
+            "specversion": "1.0",
+            "id": new_id(),
+            "source": "bench/sidecar",
+            "type": "task.created",
+            "datacontenttype": "application/json",
+            "subject": f"task-{n}",
+            "data": {"task_id": new_id(), "user_id": new_id(), "title": "sidecar bench " * 4, "tags": ["a"]},
+        }
+    )
+
+
+def over_http(app_id: str, token: str) -> httpx.Client:
+    port = FunctionPorts.of(app_id).dapr_http
+    return httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"dapr-api-token": token}, timeout=5)
+
+
+def over_grpc(app_id: str, token: str) -> DaprSidecar:
+    """The adapter as `app_id`'s process makes it (the SDK reads its settings when it connects)."""
+    from dapr.conf import settings
+
+    ports = FunctionPorts.of(app_id)
+    values = {"DAPR_HTTP_PORT": ports.dapr_http, "DAPR_GRPC_PORT": ports.dapr_grpc, "DAPR_API_TOKEN": token}
+    for name, value in values.items():
+        setattr(settings, name, value)
+    sidecar = DaprSidecar()
+    sidecar._client()  # connect now, while the settings name this app's sidecar
+    return sidecar
+
+
+def calls(token: str) -> dict[tuple[str, str], tuple[str, Call]]:
+    """(operation, client) -> (the daprd that serves it, one call)."""
+    publisher, chat = over_http("create-task", token), over_http("chat", token)
+    sdk_publisher, sdk_chat = over_grpc("create-task", token), over_grpc("chat", token)
+    key = f"bench-{new_id()}"
+
+    def http_publish(n: int) -> None:
+        response = publisher.post(
+            "/v1.0/publish/pubsub/task-events",
+            params={"metadata.partitionKey": f"task-{n % 64}"},
+            content=event(n),
+            headers={"content-type": "application/cloudevents+json"},
+        )
+        assert response.status_code == 204, response.text
+
+    def http_state(n: int) -> None:
+        read = chat.get(f"/v1.0/state/statestore/{key}")
+        item: dict[str, Any] = {"key": key, "value": {"n": n}, "options": {"concurrency": "first-write"}}
+        if read.headers.get("etag"):
+            item["etag"] = read.headers["etag"]
+        assert chat.post("/v1.0/state/statestore", json=[item]).status_code == 204
+
+    def grpc_publish(n: int) -> None:
+        sdk_publisher.publish("pubsub", "task-events", f"task-{n % 64}", event(n), None)
+
+    def grpc_state(n: int) -> None:
+        _, etag = sdk_chat.get_state("statestore", key)
+        sdk_chat.save_state("statestore", key, {"n": n}, etag)
+
+    return {
+        ("publish", "HTTP (httpx)"): ("create-task.daprd", http_publish),
+        ("publish", "gRPC (SDK)"): ("create-task.daprd", grpc_publish),
+        ("state get + save", "HTTP (httpx)"): ("chat.daprd", http_state),
+        ("state get + save", "gRPC (SDK)"): ("chat.daprd", grpc_state),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    print(f"machine: {machine()}", file=sys.stderr)
+    stack = Stack(
+        BENCH_STATE / "sidecar-stack",
+        "doable_bench_sidecar",
+        fresh=True,
+        functions=["create-task", "chat"],
+        progress=lambda line: print(f"  {line}", file=sys.stderr),
+    )
+    with _stack_lock():
+        measured = run(stack, args.calls, args.rounds)
+    print(f"{args.rounds} rounds of {args.calls} calls each, medians per call\n")
+    print("| call | client | caller CPU µs | daprd CPU µs | wall µs |")
+    print("|---|---|---|---|---|")
+    for (operation, client), samples in measured.items():
+        caller, daprd, wall = (statistics.median(column) * 1e6 for column in zip(*samples, strict=True))
+        print(f"| {operation} | {client} | {caller:.0f} | {daprd:.0f} | {wall:.0f} |")
+    return 0
+
+
+def run(stack: Stack, count: int, rounds: int) -> dict[tuple[str, str], list[tuple[float, float, float]]]:
+    stack.start()
+    try:
+        pids = stack.running_pids()
+        measured: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+        work = calls(stack.secrets()["dapr-api-token"])
+        for _, call in work.values():
+            for n in range(50):  # warm: connections, first-call paths, the state row
+                call(n)
+        for _ in range(rounds):
+            for cell, (daprd, call) in work.items():
+                cpu, sidecar, wall = time.process_time(), _cpu_of(pids[daprd]), time.perf_counter()
+                for n in range(count):
+                    call(n)
+                measured.setdefault(cell, []).append(
+                    (
+                        (time.process_time() - cpu) / count,
+                        (_cpu_of(pids[daprd]) - sidecar) / count,
+                        (time.perf_counter() - wall) / count,
+                    )
+                )
+    finally:
+        stack.stop()
+    return measured
+
+
+if __name__ == "__main__":
+    sys.exit(main())
