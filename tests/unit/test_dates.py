@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from doable.domain.dates import ImpossibleDate, read_when
+from doable.domain.dates import ImpossibleDate, read_when, weekend
 from doable.domain.model import TIME_MAX, TIME_MIN
 
 PARIS = "Europe/Paris"
@@ -111,3 +111,21 @@ def test_any_phrase_is_an_instant_in_range_or_a_value_error(words: list[str], zo
     except ValueError:
         return
     assert instant.tzinfo is UTC and TIME_MIN <= instant < TIME_MAX
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (date(2026, 11, 30), date(2026, 12, 5)),  # Monday to Friday: the coming Saturday
+        (date(2026, 12, 1), date(2026, 12, 5)),
+        (date(2026, 12, 2), date(2026, 12, 5)),
+        (date(2026, 12, 3), date(2026, 12, 5)),
+        (date(2026, 12, 4), date(2026, 12, 5)),
+        (date(2026, 12, 5), date(2026, 12, 5)),  # Saturday: itself
+        (date(2026, 12, 6), date(2026, 12, 5)),  # Sunday: the weekend is still on, so yesterday
+        (date(2026, 12, 31), date(2027, 1, 2)),  # across the year's end
+        (date(2027, 1, 3), date(2027, 1, 2)),
+    ],
+)
+def test_the_weekend_is_the_coming_saturday_or_sundays_own(today: date, expected: date) -> None:
+    assert weekend(today) == expected
