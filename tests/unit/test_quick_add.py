@@ -169,6 +169,14 @@ def test_the_same_line_is_read_on_each_users_own_clock(
     assert read("renew visa tomorrow 9am", zone).task == {"title": "renew visa", "due_at": due_at}
 
 
+def test_a_given_now_is_the_one_the_line_is_read_at(read: Callable[..., Reading]) -> None:
+    # Years from the clock, so reading at the clock's time instead cannot give the same answer.
+    assert read("stretch in 2 hours", now=datetime(2031, 6, 1, 10, tzinfo=UTC)).task == {
+        "title": "stretch",
+        "due_at": "2031-06-01T12:00:00.000Z",
+    }
+
+
 def test_without_a_given_now_the_line_is_read_at_the_clocks_time(read: Callable[..., Reading]) -> None:
     # due_at keeps milliseconds, so the bounds are formatted the same way before comparing.
     before = utcnow()
@@ -267,12 +275,15 @@ def test_an_account_that_no_longer_exists_cannot_read(work: Callable[[], MemoryU
         ({"text": 5}, refusal("required", REQUIRED)),
         ({"text": ["milk"]}, refusal("required", REQUIRED)),
         ({"text": "x" * 1001}, refusal("length", "at most 1000 characters; shorten it")),
-        # Every problem at once: unknown fields by name, then the text.
+        # Every problem at once: unknown fields in name order (five, so a set's order is not it by
+        # chance), then the text.
         (
-            {"text": "  ", "due_at": "tomorrow", "a": 1},
+            {"text": "  ", "title": "milk", "due_at": "tomorrow", "tags": [], "a": 1, "priority": "high"},
             [
-                FieldError("a", "unknown_field", "unknown field; the only field is text"),
-                FieldError("due_at", "unknown_field", "unknown field; the only field is text"),
+                *(
+                    FieldError(name, "unknown_field", "unknown field; the only field is text")
+                    for name in ("a", "due_at", "priority", "tags", "title")
+                ),
                 FieldError("text", "required", REQUIRED),
             ],
         ),
