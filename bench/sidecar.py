@@ -5,14 +5,17 @@ Run: .venv/bin/python -m bench.sidecar [--calls 2000 --rounds 3]
 Starts the local stack with create-task and chat only (no consumer reads what this publishes), then,
 from this process as those functions would: publishes a CloudEvent to task-events through create-task's
 sidecar, and reads then saves a state key with its ETag through chat's. The rounds alternate the two
-clients so the machine's other load falls on both alike; each cell is the median of the rounds.
+clients so the machine's other load falls on both alike; each cell is the median of the rounds. Then
+what a fresh process's first call costs with each client, import and connection included.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -29,6 +32,22 @@ from doable_dev.layout import FunctionPorts
 from doable_dev.stack import Stack
 
 Call = Callable[[int], None]
+# A fresh process's first call, as a function's first secret read on /readyz: the client's import, its
+# connection and one call, after the modules both adapters share (the CPU it prints, in ms).
+FIRST_CALL = {
+    "HTTP (httpx)": """
+import httpx
+client = httpx.Client(
+    base_url=f"http://127.0.0.1:{os.environ['DAPR_HTTP_PORT']}",
+    headers={"dapr-api-token": os.environ["DAPR_API_TOKEN"]},
+)
+assert client.get("/v1.0/secrets/secretstore/database-url").status_code == 200
+""",
+    "gRPC (SDK)": """
+from doable.adapters.dapr import DaprSidecar
+DaprSidecar().secret("secretstore", "database-url")
+""",
+}
 
 
 def event(n: int) -> str:
@@ -114,22 +133,52 @@ def main() -> int:
         progress=lambda line: print(f"  {line}", file=sys.stderr),
     )
     with _stack_lock():
-        measured = run(stack, args.calls, args.rounds)
+        measured, first = run(stack, args.calls, args.rounds)
     print(f"{args.rounds} rounds of {args.calls} calls each, medians per call\n")
     print("| call | client | caller CPU µs | daprd CPU µs | wall µs |")
     print("|---|---|---|---|---|")
     for (operation, client), samples in measured.items():
         caller, daprd, wall = (statistics.median(column) * 1e6 for column in zip(*samples, strict=True))
         print(f"| {operation} | {client} | {caller:.0f} | {daprd:.0f} | {wall:.0f} |")
+    print(
+        f"\nfirst call in a fresh process (import, connect, one secret read), median of {args.rounds * 2}\n"
+    )
+    print("| client | CPU ms |")
+    print("|---|---|")
+    for client, costs in first.items():
+        print(f"| {client} | {statistics.median(costs):.0f} |")
     return 0
 
 
-def run(stack: Stack, count: int, rounds: int) -> dict[tuple[str, str], list[tuple[float, float, float]]]:
+def first_call(client: str, token: str) -> float:
+    ports = FunctionPorts.of("create-task")
+    env = {
+        **os.environ,
+        "DAPR_HTTP_PORT": str(ports.dapr_http),
+        "DAPR_GRPC_PORT": str(ports.dapr_grpc),
+        "DAPR_API_TOKEN": token,
+    }
+    code = (
+        "import os, time\nimport doable.domain.model, doable.services.ports\nstarted = time.process_time()\n"
+        f"{FIRST_CALL[client]}\nprint((time.process_time() - started) * 1000)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def run(
+    stack: Stack, count: int, rounds: int
+) -> tuple[dict[tuple[str, str], list[tuple[float, float, float]]], dict[str, list[float]]]:
     stack.start()
     try:
         pids = stack.running_pids()
         measured: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
-        work = calls(stack.secrets()["dapr-api-token"])
+        token = stack.secrets()["dapr-api-token"]
+        first: dict[str, list[float]] = {}
+        for _ in range(rounds * 2):
+            for client in FIRST_CALL:
+                first.setdefault(client, []).append(first_call(client, token))
+        work = calls(token)
         for _, call in work.values():
             for n in range(50):  # warm: connections, first-call paths, the state row
                 call(n)
@@ -147,7 +196,7 @@ def run(stack: Stack, count: int, rounds: int) -> dict[tuple[str, str], list[tup
                 )
     finally:
         stack.stop()
-    return measured
+    return measured, first
 
 
 if __name__ == "__main__":
