@@ -3,10 +3,11 @@ issue 12 item 1) and over gRPC with the `dapr` SDK (the adapter now), in the cal
 
 Run: .venv/bin/python -m bench.sidecar [--calls 2000 --rounds 3]
 Starts the local stack with create-task and chat only (no consumer reads what this publishes), then,
-from this process as those functions would: publishes a CloudEvent to task-events through create-task's
-sidecar, and reads then saves a state key with its ETag through chat's. The rounds alternate the two
-clients so the machine's other load falls on both alike; each cell is the median of the rounds. Then
-what a fresh process's first call costs with each client, import and connection included.
+from this process as those functions would: publishes a CloudEvent with its trace context to
+task-events through create-task's sidecar, and reads then saves a state key with its ETag through
+chat's. The rounds alternate the two clients so the machine's other load falls on both alike; each
+cell is the median of the rounds. Then what a fresh process's first call costs with each client,
+import and connection included.
 """
 
 from __future__ import annotations
@@ -64,6 +65,11 @@ def event(n: int) -> str:
     )
 
 
+def traceparent(n: int) -> str:
+    """A sampled trace context, as each of a function's publishes carries (daprd traces every call)."""
+    return f"00-{n + 1:032x}-{n + 1:016x}-01"
+
+
 def over_http(app_id: str, token: str) -> httpx.Client:
     port = FunctionPorts.of(app_id).dapr_http
     return httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"dapr-api-token": token}, timeout=5)
@@ -93,7 +99,7 @@ def calls(token: str) -> dict[tuple[str, str], tuple[str, Call]]:
             "/v1.0/publish/pubsub/task-events",
             params={"metadata.partitionKey": f"task-{n % 64}"},
             content=event(n),
-            headers={"content-type": "application/cloudevents+json"},
+            headers={"content-type": "application/cloudevents+json", "traceparent": traceparent(n)},
         )
         assert response.status_code == 204, response.text
 
@@ -105,7 +111,7 @@ def calls(token: str) -> dict[tuple[str, str], tuple[str, Call]]:
         assert chat.post("/v1.0/state/statestore", json=[item]).status_code == 204
 
     def grpc_publish(n: int) -> None:
-        sdk_publisher.publish("pubsub", "task-events", f"task-{n % 64}", event(n), None)
+        sdk_publisher.publish("pubsub", "task-events", f"task-{n % 64}", event(n), traceparent(n))
 
     def grpc_state(n: int) -> None:
         _, etag = sdk_chat.get_state("statestore", key)
