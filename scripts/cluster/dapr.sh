@@ -96,8 +96,11 @@ CHART="$DAPR_HOME/src/charts/dapr"
 # The scheduler's StatefulSet always has 3 replicas in this chart version (its replica helper ignores
 # global.ha), and the chart refuses its in-memory storage option with more than one replica (dapr/dapr
 # issue 8827). With no storage provisioner here, each replica gets a hostPath PersistentVolume, pre-bound
-# to its claim by claimRef so no other claim can take it. The directories live in the state dir with
-# etcd, which holds the PV objects: down.sh removes both together, nothing else to undo.
+# to its claim by claimRef so no other claim can take it, and the claims are made here too, bound before
+# the StatefulSet exists: a replica created before its claim was found unschedulable ("unbound immediate
+# PersistentVolumeClaims") and the scheduler tried it again only after its 5-minute backoff, which is
+# helm's whole timeout. The directories live in the state dir with etcd, which holds the objects:
+# down.sh removes both together, nothing else to undo.
 SCHEDULER_CLASS=dapr-scheduler-hostpath
 SCHEDULER_REPLICAS=3
 pvs=""
@@ -117,10 +120,24 @@ spec:
   storageClassName: $SCHEDULER_CLASS
   persistentVolumeReclaimPolicy: Retain
   claimRef: {namespace: $DAPR_NAMESPACE, name: dapr-scheduler-data-dir-dapr-scheduler-server-$i}
-  hostPath: {path: $dir, type: Directory}"
+  hostPath: {path: $dir, type: Directory}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {namespace: $DAPR_NAMESPACE, name: dapr-scheduler-data-dir-dapr-scheduler-server-$i}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: $SCHEDULER_CLASS
+  volumeName: dapr-scheduler-data-$i
+  resources: {requests: {storage: 1Gi}}"
 done
-log "dapr: $SCHEDULER_REPLICAS hostPath volumes for the scheduler in $STATE/dapr-scheduler"
+log "dapr: $SCHEDULER_REPLICAS hostPath volumes and their claims for the scheduler in $STATE/dapr-scheduler"
+kubectl_ create namespace "$DAPR_NAMESPACE" --dry-run=client -o yaml | kubectl_ apply -f - >/dev/null
 kubectl_ apply -f - <<<"$pvs" >/dev/null
+claims=()
+for ((i = 0; i < SCHEDULER_REPLICAS; i++)); do claims+=("pvc/dapr-scheduler-data-dir-dapr-scheduler-server-$i"); done
+kubectl_ -n "$DAPR_NAMESPACE" wait --for=jsonpath='{.status.phase}'=Bound --timeout=60s "${claims[@]}" >/dev/null \
+  || die "the scheduler's volume claims did not bind: kubectl -n $DAPR_NAMESPACE get pvc; kubectl get pv"
 
 # Requests stay small: the node also runs Knative, Kafka, PostgreSQL and Doable's functions on two cores.
 small='{requests: {cpu: 10m, memory: 32Mi}}'
