@@ -37,7 +37,7 @@ test-unit: deps-python
 	@$(VENV)/pytest tests/unit
 
 mutation: deps-python  ## mutmut over domain, services, repositories and outbox, killed by tests/unit (docs/testing.md)
-	@bash scripts/mutation.sh run
+	@bash scripts/mutation.sh run --max-children 6  # tests that wait on timers leave the cores idle with 2
 	@bash scripts/mutation.sh score
 
 screenshots: deps  ## regenerate docs/screenshots from the browser tests
