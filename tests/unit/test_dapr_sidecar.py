@@ -18,8 +18,8 @@ import pytest
 from dapr.proto import api_service_v1, api_v1, common_v1
 from google.protobuf import empty_pb2, struct_pb2
 
-from doable.adapters.dapr import DaprSidecar
-from doable.services.ports import PublishFailed, SidecarUnavailable, StateConflict
+from doable.adapters.dapr import BULK_MAX, DaprSidecar
+from doable.services.ports import Outgoing, PublishFailed, SidecarUnavailable, StateConflict
 
 TOKEN = "sidecar-token"
 PROXY_REFUSAL = "failed to proxy request: required metadata dapr-callee-app-id or dapr-app-id not found"
@@ -40,6 +40,8 @@ class StandIn(api_service_v1.DaprServicer):
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, tuple[grpc.StatusCode, str]] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
+    refused_entries: dict[str, str] = field(default_factory=dict)  # entry id -> the broker's error
+    refused_topics: dict[str, tuple[grpc.StatusCode, str]] = field(default_factory=dict)
 
     def _record(self, method: str, request: Any, context: grpc.ServicerContext) -> None:
         self.calls.append(
@@ -48,9 +50,20 @@ class StandIn(api_service_v1.DaprServicer):
         if method in self.failures:
             context.abort(*self.failures[method])
 
-    def PublishEvent(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802
-        self._record("PublishEvent", request, context)
-        return empty_pb2.Empty()
+    def BulkPublishEventAlpha1(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802
+        # daprd 1.16 answers a partial failure, from a component that reports one, with the failed
+        # entries and an OK status; a failure of the whole call (Kafka's too) with an error status.
+        self._record("BulkPublishEventAlpha1", request, context)
+        if request.topic in self.refused_topics:
+            context.abort(*self.refused_topics[request.topic])
+        failed = [
+            api_v1.BulkPublishResponseFailedEntry(
+                entry_id=entry.entry_id, error=self.refused_entries[entry.entry_id]
+            )
+            for entry in request.entries
+            if entry.entry_id in self.refused_entries
+        ]
+        return api_v1.BulkPublishResponse(failedEntries=failed)
 
     def SaveState(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802
         self._record("SaveState", request, context)
@@ -129,28 +142,79 @@ def stand_in(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIn]:
     server.stop(None)
 
 
-def test_a_publish_carries_its_key_content_type_trace_token_and_a_deadline(stand_in: StandIn) -> None:
-    traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-    DaprSidecar().publish("pubsub", "task-events", "task-7", '{"id": "e1"}', traceparent)
-    call = stand_in.last("PublishEvent")
-    assert (call.request.pubsub_name, call.request.topic) == ("pubsub", "task-events")
-    assert call.request.data == b'{"id": "e1"}'
-    assert call.request.data_content_type == "application/cloudevents+json"
-    assert dict(call.request.metadata) == {"partitionKey": "task-7"}
-    assert call.metadata["traceparent"] == traceparent
-    assert call.metadata["dapr-api-token"] == TOKEN
-    assert call.deadline is not None and call.deadline <= 5
+def message(n: int, topic: str = "task-events", key: str = "task-7") -> Outgoing:
+    return Outgoing(
+        f"e{n}", topic, key, json.dumps({"id": f"e{n}", "traceparent": f"00-{n:032x}-{n:016x}-01"})
+    )
 
 
-def test_a_publish_without_trace_context_sends_none(stand_in: StandIn) -> None:
-    DaprSidecar().publish("pubsub", "task-events", "task-7", "{}", None)
-    assert "traceparent" not in stand_in.last("PublishEvent").metadata
+def test_a_batch_is_one_bulk_call_per_topic_keeping_each_events_key_payload_and_order(
+    stand_in: StandIn,
+) -> None:
+    batch = [message(1), message(2, "task-updates"), message(3, key="task-8"), message(4)]
+    assert DaprSidecar().publish_batch("pubsub", batch) == {}
+    calls = [call for call in stand_in.calls if call.method == "BulkPublishEventAlpha1"]
+    assert [(call.request.pubsub_name, call.request.topic) for call in calls] == [
+        ("pubsub", "task-events"),
+        ("pubsub", "task-updates"),
+    ]
+    entries = calls[0].request.entries
+    assert [(entry.entry_id, dict(entry.metadata)) for entry in entries] == [
+        ("e1", {"partitionKey": "task-7"}),
+        ("e3", {"partitionKey": "task-8"}),
+        ("e4", {"partitionKey": "task-7"}),
+    ]
+    # Raw: daprd passes each event on as it is, its own trace context included, instead of writing
+    # the call's into every one.
+    assert dict(calls[0].request.metadata) == {"rawPayload": "true"}
+    assert [entry.event for entry in entries] == [m.payload.encode() for m in (batch[0], batch[2], batch[3])]
+    assert {entry.content_type for entry in entries} == {"application/cloudevents+json"}
+    assert calls[0].metadata["dapr-api-token"] == TOKEN
+    assert calls[0].deadline is not None and calls[0].deadline <= 5
 
 
-def test_a_refused_publish_is_publish_failed_naming_the_topic(stand_in: StandIn) -> None:
-    stand_in.failures["PublishEvent"] = (grpc.StatusCode.NOT_FOUND, "pubsub pubsub not found")
-    with pytest.raises(PublishFailed, match=r"task-events.*NOT_FOUND: pubsub pubsub not found"):
-        DaprSidecar().publish("pubsub", "task-events", "task-7", "{}", None)
+def test_a_large_batch_is_split_into_calls_of_at_most_bulk_max(stand_in: StandIn) -> None:
+    DaprSidecar().publish_batch("pubsub", [message(n) for n in range(BULK_MAX + 1)])
+    calls = [call for call in stand_in.calls if call.method == "BulkPublishEventAlpha1"]
+    assert [len(call.request.entries) for call in calls] == [BULK_MAX, 1]
+    assert [entry.entry_id for call in calls for entry in call.request.entries] == [
+        f"e{n}" for n in range(BULK_MAX + 1)
+    ]
+
+
+def test_entries_the_broker_refused_are_returned_with_its_reason(stand_in: StandIn) -> None:
+    stand_in.refused_entries["e2"] = "kafka: message too large"
+    failed = DaprSidecar().publish_batch("pubsub", [message(1), message(2), message(3)])
+    assert failed == {"e2": "the broker refused it: kafka: message too large"}
+
+
+def test_a_batch_the_broker_refused_whole_is_publish_failed(stand_in: StandIn) -> None:
+    stand_in.refused_entries.update({"e1": "down", "e2": "down"})
+    with pytest.raises(PublishFailed, match=r"none of 2 events.*down"):
+        DaprSidecar().publish_batch("pubsub", [message(1), message(2)])
+
+
+def test_a_refused_call_is_publish_failed_naming_the_topic(stand_in: StandIn) -> None:
+    stand_in.failures["BulkPublishEventAlpha1"] = (
+        grpc.StatusCode.INTERNAL,
+        "error when publishing to topic task-events in pubsub pubsub: kafka: client has run out of brokers",
+    )
+    with pytest.raises(
+        PublishFailed, match=r"task-events failed \(INTERNAL: .*out of brokers.*check the pubsub"
+    ):
+        DaprSidecar().publish_batch("pubsub", [message(1)])
+
+
+def test_after_a_failed_call_the_later_topics_are_not_tried_and_fail_with_its_reason(
+    stand_in: StandIn,
+) -> None:
+    stand_in.refused_topics["task-updates"] = (grpc.StatusCode.UNAVAILABLE, "broker down")
+    batch = [message(1), message(2, "task-updates"), message(3, "reminders")]
+    failed = DaprSidecar().publish_batch("pubsub", batch)
+    assert set(failed) == {"e2", "e3"}
+    assert "UNAVAILABLE: broker down" in failed["e3"]
+    topics = [call.request.topic for call in stand_in.calls if call.method == "BulkPublishEventAlpha1"]
+    assert topics == ["task-events", "task-updates"]
 
 
 def test_state_is_saved_as_json_with_first_write_and_the_etag(stand_in: StandIn) -> None:
@@ -243,7 +307,7 @@ def test_deleting_a_job_that_is_gone_is_nothing_and_other_failures_say_so(stand_
 
 def test_the_client_is_made_once_per_sidecar(stand_in: StandIn) -> None:
     sidecar = DaprSidecar()
-    sidecar.publish("pubsub", "t", "k", "{}", None)
+    sidecar.publish_batch("pubsub", [message(1)])
     first = sidecar._client()
     sidecar.delete_job("j")
     assert sidecar._client() is first
@@ -256,7 +320,7 @@ def test_without_a_sidecar_calls_fail_at_once_as_unavailable(monkeypatch: pytest
     with pytest.raises(SidecarUnavailable, match="not ready"):
         sidecar.schedule_job("j1", datetime.now(UTC), {})
     with pytest.raises(PublishFailed, match="not ready"):
-        sidecar.publish("pubsub", "task-events", "k", "{}", None)
+        sidecar.publish_batch("pubsub", [message(1)])
 
 
 def test_a_sidecar_whose_grpc_port_is_closed_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -19,38 +19,41 @@ from doable.domain.events import Context, Event
 from doable.domain.model import User
 from doable.services import audit, tasks
 from doable.services.consumers import Outcome, consume
-from doable.services.ports import PublishFailed
+from doable.services.ports import Outgoing, PublishFailed
 from tests.facts import outbox_pending, wait_for
 
 UoW = Callable[[], UnitOfWork]
 
 
 class Broker:
-    """Accepts or refuses each publish as scripted (accepting once the script runs out), keeping
-    what it accepted in a log it may share with another publisher's broker."""
+    """Accepts or refuses each event of a batch as scripted (accepting once the script runs out), keeping
+    what it accepted in a log it may share with another publisher's broker; a batch it refuses whole
+    is PublishFailed, as the sidecar reports a broker that is down."""
 
     def __init__(self, refusals: list[bool] | None = None, log: list[str] | None = None) -> None:
         self.refusals = list(refusals or [])
         self.accepted: list[str] = [] if log is None else log
 
-    def publish(self, topic: str, partition_key: str, payload: str, traceparent: str | None = None) -> None:
-        if self.refusals and self.refusals.pop(0):
+    def publish_batch(self, messages: Sequence[Outgoing]) -> dict[str, str]:
+        failed = {m.id: "the broker refused it" for m in messages if self.refusals and self.refusals.pop(0)}
+        if messages and len(failed) == len(messages):
             raise PublishFailed("the broker is down")
-        self.accepted.append(payload)
+        self.accepted.extend(m.payload for m in messages if m.id not in failed)
+        return failed
 
 
 class GatedBroker(Broker):
-    """Holds every publish until the gate opens, so a test can run the relay while it waits."""
+    """Holds every batch until the gate opens, so a test can run the relay while it waits."""
 
     def __init__(self, log: list[str]) -> None:
         super().__init__(log=log)
         self.waiting = threading.Event()
         self.gate = threading.Event()
 
-    def publish(self, topic: str, partition_key: str, payload: str, traceparent: str | None = None) -> None:
+    def publish_batch(self, messages: Sequence[Outgoing]) -> dict[str, str]:
         self.waiting.set()
         assert self.gate.wait(30), "the test never opened the gate"
-        super().publish(topic, partition_key, payload, traceparent)
+        return super().publish_batch(messages)
 
 
 def published_at(engine: sa.Engine, task_id: str) -> dict[str, datetime | None]:
@@ -72,8 +75,8 @@ def test_the_relay_marks_a_row_published_only_after_the_broker_took_it(
     uow: UoW, engine: sa.Engine, user: User
 ) -> None:
     task_id = new_task(uow(), user, "relayed")  # two rows: task-events and its task-updates twin
-    down = Broker(refusals=[True])
-    assert relay(engine, down, min_age=timedelta(0)) == (0, 1)
+    down = Broker(refusals=[True, True])
+    assert relay(engine, down, min_age=timedelta(0)) == (0, 2)
     assert down.accepted == []
     assert list(published_at(engine, task_id).values()) == [None, None], "refused: both rows wait"
 
@@ -87,6 +90,16 @@ def test_the_relay_marks_a_row_published_only_after_the_broker_took_it(
     assert sorted(ids(half.accepted + up.accepted)) == sorted(rows), "each row published once in all"
     assert outbox_pending(engine, [task_id]) == 0
     assert relay(engine, Broker(), min_age=timedelta(0)) == (0, 0), "nothing is published twice"
+
+
+def test_the_relay_hands_the_broker_its_rows_in_one_batch_oldest_first(
+    uow: UoW, engine: sa.Engine, user: User
+) -> None:
+    first, second = new_task(uow(), user, "first"), new_task(uow(), user, "second")
+    broker = Broker()
+    assert relay(engine, broker, min_age=timedelta(0)) == (4, 0)
+    subjects = [json.loads(payload)["subject"] for payload in broker.accepted]
+    assert subjects == [first, first, second, second]
 
 
 def test_the_dispatcher_leaves_what_it_could_not_publish_to_the_relay(engine: sa.Engine, user: User) -> None:

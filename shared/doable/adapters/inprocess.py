@@ -15,14 +15,14 @@ import secrets as token_source
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from doable.domain.model import utcnow
-from doable.services.ports import StateConflict
+from doable.services.ports import Outgoing, StateConflict
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,13 @@ class InProcessBus:
     def subscribe(self, topic: str, app_id: str) -> None:
         self.subscriptions.setdefault(topic, []).append(app_id)
 
-    def publish(self, topic: str, partition_key: str, payload: str, traceparent: str | None = None) -> None:
+    def publish(self, topic: str, partition_key: str, payload: str) -> None:
         self._queue.put((topic, partition_key, payload))
+
+    def publish_batch(self, messages: Sequence[Outgoing]) -> dict[str, str]:
+        for message in messages:
+            self.publish(message.topic, message.partition_key, message.payload)
+        return {}
 
     def drain(self, timeout: float = 10.0) -> None:
         """Blocks until every published event has been delivered (tests and shutdown)."""

@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
 from collections.abc import Sequence
 from datetime import timedelta
 
-from opentelemetry.trace import SpanKind
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, set_span_in_context
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from sqlalchemy import Engine
 
 from doable.adapters.repositories.outbox import Outbox
 from doable.domain.events import Event
 from doable.domain.model import utcnow
-from doable.observability import current_traceparent, span
-from doable.services.ports import EventPublisher, PublishFailed
+from doable.services.ports import EventPublisher, Outgoing, PublishFailed
 
 log = logging.getLogger(__name__)
+_tracer = trace.get_tracer("doable")
+_propagator = TraceContextTextMapPropagator()
 
 
 class OutboxDispatcher:
     """Publishes each commit's events from a background thread so a request never waits on Kafka.
 
-    Anything that fails here stays unpublished in the outbox, where `relay` finds it later.
+    What queued up meanwhile (up to 500 events) goes in one bulk publish. Anything that fails here
+    stays unpublished in the outbox, where `relay` finds it later.
     """
 
     def __init__(self, engine: Engine, publisher: EventPublisher) -> None:
@@ -41,23 +47,7 @@ class OutboxDispatcher:
             batch = list(self._queue.get())
             while not self._queue.empty() and len(batch) < 500:
                 batch.extend(self._queue.get_nowait())
-            published: list[str] = []
-            for event in batch:
-                try:
-                    with span(
-                        f"publish {event.topic}",
-                        event.traceparent,
-                        SpanKind.PRODUCER,
-                        {"doable.event_id": event.id, "doable.event_type": event.type},
-                    ):
-                        self.publisher.publish(
-                            event.topic.value, event.partition_key, event.to_json(), current_traceparent()
-                        )
-                    published.append(event.id)
-                except PublishFailed as error:
-                    log.warning("event %s left for the outbox relay: %s", event.id, error)
-                except Exception:
-                    log.exception("event %s left for the outbox relay", event.id)
+            published = self._publish(batch)
             try:
                 with self.engine.begin() as connection:
                     Outbox(connection).mark_published(published, utcnow())
@@ -65,27 +55,76 @@ class OutboxDispatcher:
                 # Unmarked rows are published again by the relay; consumers drop the duplicates.
                 log.exception("could not mark %d outbox rows as published", len(published))
 
+    def _publish(self, batch: list[Event]) -> list[str]:
+        """Publishes the batch in one call; returns the ids the broker took.
+
+        Each event gets its own PRODUCER span in the trace of the request that caused it, and carries
+        that span's context to its consumers: the events of one batch come from many requests.
+        """
+        spans = [
+            _tracer.start_span(
+                f"publish {event.topic}",
+                _propagator.extract({"traceparent": event.traceparent or ""}, context=Context()),
+                SpanKind.PRODUCER,
+                {"doable.event_id": event.id, "doable.event_type": event.type},
+            )
+            for event in batch
+        ]
+        messages = [
+            Outgoing(event.id, event.topic.value, event.partition_key, _payload(event, producer))
+            for event, producer in zip(batch, spans, strict=True)
+        ]
+        failed: dict[str, str]
+        try:
+            failed = self.publisher.publish_batch(messages)
+        except PublishFailed as error:
+            failed = dict.fromkeys((event.id for event in batch), str(error))
+        except Exception as error:
+            log.exception("%d events left for the outbox relay", len(batch))
+            failed = dict.fromkeys((event.id for event in batch), repr(error))
+        published: list[str] = []
+        for event, producer in zip(batch, spans, strict=True):
+            reason = failed.get(event.id)
+            if reason is None:
+                published.append(event.id)
+            else:
+                producer.set_status(Status(StatusCode.ERROR, reason))
+                log.warning("event %s left for the outbox relay: %s", event.id, reason)
+            producer.end()
+        return published
+
+
+def _payload(event: Event, producer: Span) -> str:
+    """The event's CloudEvent, its trace context the producer span's (when the span has one)."""
+    carrier: dict[str, str] = {}
+    _propagator.inject(carrier, context=set_span_in_context(producer))
+    envelope = event.to_cloudevent()
+    if "traceparent" in carrier:
+        envelope["traceparent"] = carrier["traceparent"]
+    return json.dumps(envelope, separators=(",", ":"))
+
 
 def relay(
     engine: Engine, publisher: EventPublisher, min_age: timedelta = timedelta(seconds=5), limit: int = 500
 ) -> tuple[int, int]:
-    """Publishes outbox rows older than `min_age` that are still unpublished; returns (published, failed).
+    """Publishes outbox rows older than `min_age` that are still unpublished, in one bulk publish;
+    returns (published, failed). A broker that takes none of them leaves them all to the next sweep.
 
     `min_age` leaves fresh rows to the dispatcher so the two rarely publish the same event twice.
     """
-    published = failed = 0
     with engine.begin() as connection:
         outbox = Outbox(connection)
         rows = outbox.claim_pending(utcnow() - min_age, limit)
-        done: list[str] = []
-        for event_id, topic, partition_key, payload in rows:
-            try:
-                publisher.publish(topic, partition_key, payload)
-                done.append(event_id)
-            except PublishFailed as error:
-                failed += 1
-                log.warning("relay could not publish %s: %s", event_id, error)
-                break  # the broker is down: stop early, the next sweep tries again
+        if not rows:
+            return 0, 0
+        messages = [Outgoing(*row) for row in rows]
+        try:
+            failed = publisher.publish_batch(messages)
+        except PublishFailed as error:
+            log.warning("relay could not publish %d events: %s", len(rows), error)
+            return 0, len(rows)
+        for event_id, reason in failed.items():
+            log.warning("relay could not publish %s: %s", event_id, reason)
+        done = [message.id for message in messages if message.id not in failed]
         outbox.mark_published(done, utcnow())
-        published = len(done)
-    return published, failed
+    return len(done), len(failed)

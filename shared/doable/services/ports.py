@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from doable.domain.events import Event
 from doable.domain.model import Task, User
@@ -13,16 +13,27 @@ from doable.domain.query import TOTAL_CAP, Page, TaskQuery
 
 
 class PublishFailed(Exception):
-    """The event could not be handed to the broker; it stays in the outbox for the relay."""
+    """No event of a batch could be handed to the broker; they stay in the outbox for the relay."""
 
 
 class SidecarUnavailable(Exception):
     """The sidecar, or the Dapr service behind it, cannot be reached now; the same call later may work."""
 
 
+class Outgoing(NamedTuple):
+    """An event on its way to the broker: the payload is its structured-mode CloudEvent (JSON text), with
+    the trace context its consumers continue inside; the key keeps one task's events in order."""
+
+    id: str
+    topic: str
+    partition_key: str
+    payload: str
+
+
 class EventPublisher(Protocol):
-    def publish(self, topic: str, partition_key: str, payload: str, traceparent: str | None = None) -> None:
-        """Publishes one structured-mode CloudEvent (JSON text); raises PublishFailed."""
+    def publish_batch(self, messages: Sequence[Outgoing]) -> dict[str, str]:
+        """Hands the events to the broker, in their order within each topic, and returns the ids of
+        those it did not take, each with the reason; raises PublishFailed when it took none."""
 
 
 class JobScheduler(Protocol):
