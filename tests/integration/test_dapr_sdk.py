@@ -1,8 +1,10 @@
-"""The SDK adapter against real sidecars of the stack, as each function's process uses its own: state with
-ETags and first-write on PostgreSQL, scoped secrets, and jobs in the real scheduler."""
+"""The SDK adapter against real sidecars of the stack, as each function's process uses its own: bulk
+publish to Kafka, state with ETags and first-write on PostgreSQL, scoped secrets, and jobs in the real
+scheduler."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -10,11 +12,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from doable.adapters import db
 from doable.adapters.dapr import DaprSidecar
-from doable.services.ports import StateConflict
+from doable.domain.events import Context, EventType, task_events
+from doable.domain.model import new_task
+from doable.services.ports import Outgoing, StateConflict
 from doable_dev.layout import FunctionPorts
 from doable_dev.stack import Stack
-from tests.integration.conftest import sidecar
+from tests.conftest import Api
+from tests.integration.conftest import audit_rows, eventually, sidecar
+from tests.integration.test_tracing import spans_of_trace
 
 pytestmark = pytest.mark.integration
 
@@ -35,6 +42,43 @@ def sidecar_of(local_stack: Stack, monkeypatch: pytest.MonkeyPatch) -> SidecarOf
         return DaprSidecar()
 
     return make
+
+
+def test_a_bulk_publish_reaches_the_consumers_in_order_per_task_each_event_in_its_own_trace(
+    sidecar_of: SidecarOf, stack_api: Api, database: sa.Engine
+) -> None:
+    now = datetime.now(UTC)
+    tasks = [new_task(stack_api.user["id"], {"title": f"bulk {n}"}, now) for n in range(2)]
+    batch: list[Outgoing] = []
+    for step, event_type in enumerate(
+        (EventType.TASK_CREATED, EventType.TASK_UPDATED, EventType.TASK_DELETED)
+    ):
+        for n, task in enumerate(tasks):  # the two tasks' events interleaved, as commits interleave
+            traceparent = f"00-{uuid.uuid4().hex}-{step * 2 + n + 1:016x}-01"
+            for event in task_events(event_type, task, Context(task.user_id, traceparent=traceparent), now):
+                batch.append(Outgoing(event.id, event.topic.value, event.partition_key, event.to_json()))
+    assert sidecar_of("relay-outbox").publish_batch("pubsub", batch) == {}
+
+    full = [message for message in batch if message.topic == "task-events"]
+    assert eventually(lambda: len(audit_rows(database, [task.id for task in tasks])) == len(full), timeout=30)
+    with database.connect() as connection:
+        audited = connection.execute(
+            sa.select(db.audit_log.c.resource_id, db.audit_log.c.event_id).order_by(db.audit_log.c.seq)
+        ).all()
+    for task in tasks:  # one partition per task: its events applied in the order they were published
+        assert [event_id for resource_id, event_id in audited if resource_id == task.id] == [
+            message.id for message in full if message.partition_key == task.id
+        ]
+    # daprd passed each event on as it was: its consumer's span is in that event's own trace.
+    for message in full:
+        trace_id = json.loads(message.payload)["traceparent"].split("-")[1]
+        consumed = eventually(
+            lambda trace_id=trace_id: [
+                span for span in spans_of_trace(trace_id) if span["name"].startswith("write-audit consume")
+            ],
+            timeout=10,
+        )
+        assert [span["attributes"]["doable.event_id"] for span in consumed] == [message.id]
 
 
 def test_state_is_first_write_wins_with_etags_and_stored_as_json(

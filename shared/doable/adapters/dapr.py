@@ -9,7 +9,8 @@ so it waits for that first call: a probe, and a process that never calls the sid
 The SDK is pinned to the runtime's minor version (1.16): from 1.18 it asks for the stable jobs calls
 first and falls back to Alpha1 only on UNIMPLEMENTED, but daprd 1.16 takes an unknown method for a
 call to proxy and answers UNKNOWN, so no job could be scheduled. Upgrade the two together. SDK 1.16
-has no bulk publish in its synchronous client; the outbox publishes event by event.
+has no bulk publish in its synchronous client; the outbox's batches go through its client's generated
+stub (BulkPublishEventAlpha1), with the same channel, token and per-call options as every other call.
 
 Service invocation (the gateway's calls to the functions) stays on the sidecar's HTTP API with httpx.
 The SDK invokes over HTTP too, but through aiohttp with a new session and event loop per call, and it
