@@ -65,10 +65,10 @@ def _is_postgres(proc: Path) -> bool:
 async def profile(
     stack: Stack, base_url: str, name: str, make: Callable[[], Request], rate: float, seconds: float
 ) -> str:
-    before = process_cpu(stack)
+    before, received_before = process_cpu(stack), received(stack)
     result = await open_loop(name, base_url, rate, seconds, make)
     await asyncio.sleep(5)  # consumers, relay and sidecars finish the events these requests caused
-    after = process_cpu(stack)
+    after, received_after = process_cpu(stack), received(stack)
     spent = {key: after.get(key, 0.0) - before.get(key, 0.0) for key in after}
     total = sum(spent.values())
     lines = [
@@ -82,7 +82,26 @@ async def profile(
     for key, value in sorted(spent.items(), key=lambda item: -item[1]):
         if value > 0:
             lines.append(f"| {key} | {value * 1000 / result.sent:.2f} | {value / total:.0%} |")
+    lines += [
+        "",
+        "| event function | events received per request | of them skipped by the function |",
+        "|---|---|---|",
+    ]
+    for function in EVENT_FUNCTIONS:
+        before_f, after_f = received_before[function], received_after[function]
+        got = {key: value - before_f.get(key, 0.0) for key, value in after_f.items()}
+        total_received = sum(got.values())
+        skipped = sum(value for (_, outcome), value in got.items() if outcome == "ignored")
+        lines.append(f"| {function} | {total_received / result.sent:.2f} | {skipped / result.sent:.2f} |")
     return "\n".join(lines) + "\n"
+
+
+EVENT_FUNCTIONS = ("write-audit", "spawn-recurrence", "fire-reminder", "notify")
+
+
+def received(stack: Stack) -> dict[str, dict[tuple[str, str], float]]:
+    """Each event function's deliveries so far, by (event type, outcome): what its rules let through."""
+    return {function: stack.events_consumed(function) for function in EVENT_FUNCTIONS}
 
 
 def main() -> int:

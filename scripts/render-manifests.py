@@ -90,6 +90,7 @@ def destination(resource: dict[str, Any]) -> Path | None:
             "Component": "components",
             "HTTPEndpoint": "httpendpoints",
             "Configuration": "configurations",
+            "Subscription": "subscriptions",
         }.get(kind)
         if folder is None:  # the one Resiliency
             return Path("dapr/kubernetes") / f"{kind.lower()}.yaml"

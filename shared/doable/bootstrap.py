@@ -190,8 +190,9 @@ def build_embedded(
 def local_triggers(
     components: Path, apps: Collection[str]
 ) -> tuple[list[tuple[str, str]], list[tuple[str, float]]]:
-    """The (topic, app id) subscriptions and the (app id, seconds) cron ticks the local Dapr components
-    declare for `apps`: the embedded mode delivers what the local stack delivers, with no second wiring."""
+    """The (topic, app id) subscriptions and the (app id, seconds) cron ticks the local Dapr resources
+    (Subscriptions, or Kafka input bindings, and cron bindings) declare for `apps`: the embedded mode
+    delivers what the local stack delivers, with no second wiring."""
     import yaml
 
     subscriptions: list[tuple[str, str]] = []
@@ -201,7 +202,11 @@ def local_triggers(
         spec = component.get("spec", {})
         metadata = {item["name"]: item.get("value") for item in spec.get("metadata", [])}
         scoped = [app for app in component.get("scopes", []) if app in apps]
-        if spec.get("type") == "bindings.kafka" and metadata.get("direction") == "input":
+        if component.get("kind") == "Subscription":
+            # Routing rules and batching are daprd's; the embedded bus delivers every event of the topic
+            # and the function's own `wants` skips what the rule would have held back.
+            subscriptions.extend((str(spec["topic"]), app) for app in scoped)
+        elif spec.get("type") == "bindings.kafka" and metadata.get("direction") == "input":
             topics = [topic.strip() for topic in str(metadata["topics"]).split(",")]
             subscriptions.extend((topic, app) for topic in topics for app in scoped)
         elif spec.get("type") == "bindings.cron":

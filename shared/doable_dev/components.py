@@ -55,16 +55,26 @@ def write_configurations(folder: Path) -> None:
 
 
 def consumer_groups(functions: Iterable[str]) -> dict[str, str]:
-    """The Kafka consumer group of each of these functions' input bindings (group → app id)."""
+
     import yaml
 
     running = set(functions)
+    resources = [yaml.safe_load(p.read_text()) for p in sorted((DAPR_LOCAL / "components").glob("*.yaml"))]
+    metadata = {
+        r["metadata"]["name"]: {m["name"]: m.get("value") for m in r["spec"].get("metadata", [])}
+        for r in resources
+        if r["kind"] == "Component"
+    }
     groups: dict[str, str] = {}
-    for path in sorted((DAPR_LOCAL / "components").glob("*.yaml")):
-        component = yaml.safe_load(path.read_text())
-        metadata = {m["name"]: m.get("value") for m in component["spec"].get("metadata", [])}
-        if component["spec"]["type"] == "bindings.kafka" and metadata.get("direction") == "input":
-            for app in component.get("scopes", []):
-                if app in running:
-                    groups[str(metadata["consumerGroup"])] = app
+    for resource in resources:
+        apps = [app for app in resource.get("scopes", []) if app in running]
+        if resource["kind"] == "Subscription":
+            # The pub/sub component names the group, per app ("{appID}").
+            group = str(metadata[resource["spec"]["pubsubname"]]["consumerGroup"])
+            groups.update({group.replace("{appID}", app): app for app in apps})
+        elif (
+            resource["spec"]["type"] == "bindings.kafka"
+            and metadata[resource["metadata"]["name"]].get("direction") == "input"
+        ):
+            groups.update({str(metadata[resource["metadata"]["name"]]["consumerGroup"]): app for app in apps})
     return groups

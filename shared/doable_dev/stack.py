@@ -164,12 +164,27 @@ class Stack:
         self.progress(f"kafka       ready on {KAFKA_PORT} (topics {', '.join(TOPICS)})")
 
     def consumer_groups(self) -> dict[str, str]:
-        """The Kafka consumer group of each running function's input bindings (group → app id)."""
+        """The Kafka consumer group of each running function's subscriptions (group → app id)."""
         return components.consumer_groups(self.functions)
 
     def wait_consumers(self, timeout: float = 60) -> None:
-        """Ready means listening: every binding's consumer group has joined and holds its partitions."""
+        """Ready means listening: every subscription's consumer group has joined and holds its partitions."""
         kafka.wait_stable(list(self.consumer_groups()), timeout, self.logs)
+
+    @staticmethod
+    def events_consumed(function: str) -> dict[tuple[str, str], float]:
+        """What an event function has received so far, by (event type, outcome), from its own /metrics."""
+        import re
+
+        import httpx
+
+        text = httpx.get(f"http://127.0.0.1:{FunctionPorts.of(function).app}/metrics", timeout=10).text
+        counts: dict[tuple[str, str], float] = {}
+        for labels, value in re.findall(r"^doable_events_consumed_total\{([^}]*)\} (\S+)$", text, re.M):
+            pairs = dict(re.findall(r'(\w+)="([^"]*)"', labels))
+            if pairs.get("function") == function:
+                counts[(pairs["type"], pairs["outcome"])] = float(value)
+        return counts
 
     # --- bookkeeping -----------------------------------------------------------------------------
 

@@ -47,19 +47,34 @@ def test_every_function_is_a_ready_knative_service(services: dict[str, dict[str,
     assert not not_ready
 
 
-def test_event_functions_run_with_a_sidecar_that_loaded_their_bindings(
+def test_event_functions_run_with_a_sidecar_that_loaded_their_subscriptions(
     services: dict[str, dict[str, Any]],
 ) -> None:
-    """Event functions never scale to zero, so their pods are there to look at."""
+    """Event functions never scale to zero, so their pods are there to look at: write-audit's sidecar
+    consumes task-events through the pub/sub component, in batches, with no rule (it takes every event)."""
     revision = services["write-audit"]["status"]["latestReadyRevisionName"]
     selector = f"serving.knative.dev/revision={revision}"
     pods = json.loads(kubectl("-n", NAMESPACE, "get", "pods", "-l", selector, "-o", "json"))["items"]
     assert pods, f"no pod of {revision}"
+    pod = pods[0]["metadata"]["name"]
     containers = {c["name"] for c in pods[0]["spec"]["containers"]}
     assert {"function", "queue-proxy", "daprd"} <= containers
-    log = kubectl("-n", NAMESPACE, "logs", pods[0]["metadata"]["name"], "-c", "daprd")
-    assert "Component loaded: write-audit-task-events (bindings.kafka/v1)" in log
-    assert "Component loaded: pubsub" not in log, "pubsub is scoped to the publishers"
+    log = kubectl("-n", NAMESPACE, "logs", pod, "-c", "daprd")
+    assert "Component loaded: pubsub (pubsub.kafka/v1)" in log
+    assert "Component loaded: statestore" not in log, "the state store is scoped to chat"
+    metadata = json.loads(
+        kubectl("-n", NAMESPACE, "exec", pod, "-c", "function", "--", "python", "-c", SIDECAR_METADATA)
+    )
+    (subscription,) = metadata["subscriptions"]
+    assert (subscription["pubsubname"], subscription["topic"]) == ("pubsub", "task-events")
+    assert [rule["path"] for rule in subscription["rules"]] == ["/events/batch"]
+
+
+# Asked from inside the function's container: the sidecar's API answers only there, and only with the token.
+SIDECAR_METADATA = (
+    "import os, urllib.request as r; print(r.urlopen(r.Request('http://127.0.0.1:3500/v1.0/metadata', "
+    "headers={'dapr-api-token': os.environ['DAPR_API_TOKEN']}), timeout=10).read().decode())"
+)
 
 
 def smoke(**env: str) -> subprocess.CompletedProcess[str]:

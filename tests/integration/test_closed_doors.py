@@ -63,6 +63,7 @@ def test_traversals_from_the_public_port_reach_no_sidecar_api(
     [
         ("web", "write-audit", "POST", "events"),  # forged events into the audit log
         ("web", "notify", "POST", "events"),
+        ("web", "write-audit", "POST", "events/batch"),
         ("web", "fire-reminder", "POST", "job/reminder-x"),  # forged job triggers
         ("web", "auth", "GET", "healthz"),  # a real route of auth, but not a public one
         ("web", "create-task", "POST", "events"),

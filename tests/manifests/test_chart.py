@@ -86,12 +86,12 @@ def test_every_function_folder_is_deployed(render: Renderer) -> None:
 
 
 def test_event_functions_never_scale_to_zero(cloud: list[Resource]) -> None:
-    """Their sidecar receives the Kafka bindings, the cron binding and the jobs: stopped, nothing arrives."""
+    """Their sidecar receives the subscriptions, the cron binding and the jobs: stopped, nothing arrives."""
     services = knative_services(cloud)
     components = of_kind(cloud, "Component", "dapr.io")
     bound_apps = {
         app for c in components.values() if c["spec"]["type"].startswith("bindings.") for app in c["scopes"]
-    }
+    } | {app for s in of_kind(cloud, "Subscription", "dapr.io").values() for app in s["scopes"]}
     assert bound_apps == EVENT_FUNCTIONS
     for name in bound_apps:
         notes = revision_annotations(services[name])
@@ -148,15 +148,37 @@ def test_component_names_match_the_local_profile(cloud: list[Resource], cloud_to
         assert sorted(component["scopes"]) == sorted(local[name].get("scopes", [])), name
         for key in ("route", "topics", "consumerGroup", "direction"):
             assert metadata_value(component, key) == metadata_value(local[name], key), f"{name} {key}"
+    local_subscriptions = {
+        doc["metadata"]["name"]: doc
+        for path in local_files
+        for doc in cloud_tools.yaml_to_json(path.read_text())
+        if doc.get("kind") == "Subscription"
+    }
+    cloud_subscriptions = of_kind(cloud, "Subscription", "dapr.io")
+    assert set(local_subscriptions) == set(cloud_subscriptions)
+    for name, subscription in cloud_subscriptions.items():
+        # The same topic, rules, routes and batching: the local stack tests what the cluster runs.
+        assert subscription["spec"] == local_subscriptions[name]["spec"], name
+        assert subscription["scopes"] == local_subscriptions[name]["scopes"], name
 
 
 def test_kafka_bindings_consume_in_their_own_group_over_tls(
-    cloud: list[Resource], request: pytest.FixtureRequest
+    cloud: list[Resource], request: pytest.FixtureRequest, render: Renderer
 ) -> None:
     # The one exception: the local cluster's single broker (scripts/cluster/infra) is plaintext, no SASL.
     lab = request.node.callspec.params["cloud"].name == "values-local.yaml"
     components = of_kind(cloud, "Component", "dapr.io").values()
     kafka = [c for c in components if c["spec"]["type"].endswith("kafka")]
+    assert [c["metadata"]["name"] for c in kafka] == ["pubsub"], "the subscriptions consume through pubsub"
+    kafka += [
+        c
+        for c in of_kind(
+            render(*values_stack(request.node.callspec.params["cloud"]), set=["eventDelivery=bindings"]),
+            "Component",
+            "dapr.io",
+        ).values()
+        if c["spec"]["type"] == "bindings.kafka"
+    ]
     assert len(kafka) == 6  # pubsub + five input bindings
     for component in kafka:
         name = component["metadata"]["name"]
@@ -360,24 +382,37 @@ def test_dockerfile_is_multi_stage_pinned_and_non_root() -> None:
     assert {r for r in rules if r.startswith("!")} == {"!pyproject.toml", "!shared/", "!functions/"}
 
 
-def test_subscription_profile_parks_failed_events_on_dead_letter_topics(render: Renderer) -> None:
-    resources = render(CHART / "values.yaml", set=["eventDelivery=subscriptions"])
+def test_subscriptions_route_before_the_function_and_bindings_remain_the_same_wiring(
+    render: Renderer,
+) -> None:
+    resources = render(CHART / "values.yaml")
     components = of_kind(resources, "Component", "dapr.io")
     assert not [c for c in components.values() if c["spec"]["type"] == "bindings.kafka"]
     subscriptions = of_kind(resources, "Subscription", "dapr.io")
-    default = of_kind(render(CHART / "values.yaml"), "Component", "dapr.io")
-    kafka_bindings = {n: c for n, c in default.items() if c["spec"]["type"] == "bindings.kafka"}
-    assert set(subscriptions) == set(kafka_bindings), "the same wiring, delivered another way"
-    for name, subscription in subscriptions.items():
-        binding = kafka_bindings[name]
-        assert subscription["scopes"] == binding["scopes"]
-        assert subscription["spec"]["topic"] == metadata_value(binding, "topics")
-        assert subscription["spec"]["routes"]["default"] == "/events"
-        assert subscription["spec"]["deadLetterTopic"] == subscription["spec"]["topic"] + ".dead-letters"
+    for subscription in subscriptions.values():
         assert set(subscription["scopes"]) <= set(components["pubsub"]["scopes"])
-    services = knative_services(resources)
-    for app in {app for s in subscriptions.values() for app in s["scopes"]}:
-        assert int(revision_annotations(services[app])["autoscaling.knative.dev/min-scale"]) >= 1
+        # Dapr 1.16 publishes every event that matches no rule to the dead-letter topic.
+        assert "deadLetterTopic" not in subscription["spec"]
+    rules = {name: s["spec"]["routes"].get("rules") for name, s in subscriptions.items()}
+    assert rules["write-audit-task-events"] is None, "the audit log takes every task event"
+    assert rules["spawn-recurrence-task-events"] == [{"match": "has(event.seriesid)", "path": "/events"}]
+    batched = {name for name, s in subscriptions.items() if s["spec"].get("bulkSubscribe", {}).get("enabled")}
+    assert batched == {"write-audit-task-events", "notify-reminders", "notify-task-updates"}
+    for name in batched:
+        routes = subscriptions[name]["spec"]["routes"]
+        paths = [routes.get("default")] if "default" in routes else [r["path"] for r in routes["rules"]]
+        assert paths == ["/events/batch"], name
+
+    bound = of_kind(render(CHART / "values.yaml", set=["eventDelivery=bindings"]), "Component", "dapr.io")
+    kafka_bindings = {n: c for n, c in bound.items() if c["spec"]["type"] == "bindings.kafka"}
+    assert set(kafka_bindings) == set(subscriptions), "the same wiring, delivered another way"
+    assert not of_kind(
+        render(CHART / "values.yaml", set=["eventDelivery=bindings"]), "Subscription", "dapr.io"
+    )
+    for name, binding in kafka_bindings.items():
+        assert binding["scopes"] == subscriptions[name]["scopes"]
+        assert metadata_value(binding, "topics") == subscriptions[name]["spec"]["topic"]
+        assert metadata_value(binding, "route") == "/events"
     with pytest.raises(RenderError, match="eventDelivery"):
         render(CHART / "values.yaml", set=["eventDelivery=knative"])
 

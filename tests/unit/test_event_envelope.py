@@ -48,6 +48,28 @@ def test_the_envelope_holds_exactly_these_attributes() -> None:
         "data": full.data,
     }
     assert "traceparent" not in created()[0].to_cloudevent()
+
+
+def test_routing_attributes_name_the_series_and_the_reminder_on_both_twins_only_when_set() -> None:
+    """Subscriptions route on these before a function runs: a wrong or missing one loses a reminder or a
+    series' next instance; one set when it should not be costs a wasted delivery."""
+    task = new_task(
+        "u1",
+        {
+            "title": "Standup",
+            "due_at": datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+            "reminder_minutes_before": 15,
+            "recurrence": Recurrence.DAILY,
+        },
+        NOW,
+        task_id="t1",
+    )
+    full, compact = task_events(EventType.TASK_CREATED, task, Context("u1", "c1"), NOW)
+    assert full.to_cloudevent()["seriesid"] == "t1"
+    assert full.to_cloudevent()["reminderat"] == "2026-12-01T08:45:00.000Z"
+    assert compact.to_cloudevent()["seriesid"] == "t1"
+    plain = created()[0].to_cloudevent()
+    assert "seriesid" not in plain and "reminderat" not in plain
     assert full.to_json().startswith('{"specversion":"1.0","id":'), "compact JSON, no spaces"
 
 
@@ -70,7 +92,14 @@ def test_changes_are_written_as_json_values_and_the_compact_twin_lists_their_nam
     }
     assert compact.data == {
         "compact": True,
-        "task": {"id": "t1", "title": "Pay rent", "status": "open", "due_at": None, "version": 1},
+        "task": {
+            "id": "t1",
+            "title": "Pay rent",
+            "status": "open",
+            "due_at": None,
+            "version": 1,
+            "series_id": None,
+        },
         "changes": ["due_at", "priority", "recurrence", "tags", "title"],
     }
     assert (full.user_id, full.correlation_id, compact.correlation_id) == ("u1", "c1", "c1")

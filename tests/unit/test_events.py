@@ -43,7 +43,7 @@ def test_a_change_yields_a_full_event_and_a_compact_twin_keyed_by_task() -> None
     assert (full.topic, compact.topic) == (Topic.TASK_EVENTS, Topic.TASK_UPDATES)
     assert full.partition_key == compact.partition_key == full.subject
     assert full.data["task"]["title"] == "Pay rent"
-    assert set(compact.data["task"]) == {"id", "title", "status", "due_at", "version"}
+    assert set(compact.data["task"]) == {"id", "title", "status", "due_at", "version", "series_id"}
     assert full.id != compact.id
 
 

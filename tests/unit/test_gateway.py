@@ -15,7 +15,7 @@ from doable.adapters.invokers import sidecar_refusal
 from doable.config import REPO_ROOT, Settings
 from doable.domain.events import Context
 from doable.embedded import load_functions
-from doable.http.events import EVENTS_PATH
+from doable.http.events import BATCH_PATH, EVENTS_PATH
 from doable.http.function import HttpFunction
 from doable.http.gateway import forward
 from doable.http.routes import PUBLIC_ROUTES
@@ -56,7 +56,7 @@ def send(
 
 def test_each_function_serves_exactly_its_declared_routes() -> None:
     functions = load_functions(REPO_ROOT / "functions")
-    internal = {EVENTS_PATH, "/job/{job}"}
+    internal = {EVENTS_PATH, BATCH_PATH, "/job/{job}"}
     for app_id, function in functions.items():
         if app_id == "web":
             continue

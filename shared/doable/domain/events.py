@@ -50,7 +50,7 @@ class TaskSnapshot:
     """The task an event carries, decoded once where the event enters: typed where consumers decide on
     it; `fields` keeps the snapshot as it was sent (the audit log and webhooks pass it on unchanged).
 
-    Task events carry the whole task, their compact twins on task-updates five fields: what a
+    Task events carry the whole task, their compact twins on task-updates six fields: what a
     snapshot lacks is None here.
     """
 
@@ -156,6 +156,13 @@ class Event:
         }
         if self.traceparent:
             envelope["traceparent"] = self.traceparent
+        # Routing attributes: what a subscription's rule matches on before the function runs. Dapr's
+        # routing rules and Knative's trigger filters read attributes; in a rule, an attribute that is
+        # absent is `has(event.seriesid) == false`, never an error that would stall the partition.
+        if self.task.series_id:
+            envelope["seriesid"] = self.task.series_id
+        if self.task.reminder_at is not None:
+            envelope["reminderat"] = format_time(self.task.reminder_at)
         return envelope
 
     def to_json(self) -> str:
@@ -300,7 +307,9 @@ def task_events(
         traceparent=ctx.traceparent,
         data={
             "compact": True,
-            "task": {key: snapshot[key] for key in ("id", "title", "status", "due_at", "version")},
+            "task": {
+                key: snapshot[key] for key in ("id", "title", "status", "due_at", "version", "series_id")
+            },
             "changes": sorted(changed),
         },
     )

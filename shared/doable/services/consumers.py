@@ -10,7 +10,7 @@ bounded number of times, then dead-lettered with its reason.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 
 from sqlalchemy import exc as db_errors
@@ -66,6 +66,37 @@ def consume(uow: UnitOfWork, consumer: str, event: Event, effect: Effect) -> Out
             raise
         return _failed(uow, consumer, event, error)
     return Outcome.PROCESSED
+
+
+def consume_batch(uow: UnitOfWork, consumer: str, events: Sequence[Event], effect: Effect) -> list[Outcome]:
+    """`consume` for a batch in one transaction: every ledger entry and effect commits together.
+
+    Idempotency stays per event (a redelivered event in the batch is a DUPLICATE). If an effect fails
+    for a reason of its own, the batch rolls back and each event is consumed alone, so one bad event
+    costs the others a second transaction, never a retry. Outages propagate, as in `consume`.
+    """
+    if len(events) < 2:
+        return [consume(uow, consumer, event, effect) for event in events]
+    # Per user, in the order delivered; across users, in one order, so that two batches applied at once
+    # (one per partition) take the users' locks (the audit chain's, say) in the same order: no deadlock.
+    order = sorted(range(len(events)), key=lambda index: events[index].user_id)
+    outcomes: dict[int, Outcome] = {}
+    try:
+        with uow:
+            for index in order:
+                event = events[index]
+                if uow.ledger.first_delivery(consumer, event.id, utcnow()):
+                    effect(uow, event)
+                    outcomes[index] = Outcome.PROCESSED
+                else:
+                    outcomes[index] = Outcome.DUPLICATE
+            uow.commit()
+    except Exception as error:
+        if is_outage(error):
+            raise
+        log.warning("%s: a batch of %d failed (%s); consuming them one by one", consumer, len(events), error)
+        return [consume(uow, consumer, event, effect) for event in events]
+    return [outcomes[index] for index in range(len(events))]
 
 
 def _failed(uow: UnitOfWork, consumer: str, event: Event, error: Exception) -> Outcome:
