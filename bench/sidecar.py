@@ -1,13 +1,16 @@
 """`python -m bench.sidecar`: what one sidecar call costs in CPU, over HTTP with httpx (the adapter before
-issue 12 item 1) and over gRPC with the `dapr` SDK (the adapter now), in the caller and in its daprd.
+issue 12 item 1) and over gRPC with the `dapr` SDK (the adapter now), in the caller and in its daprd;
+and what an event costs published one by one (PublishEvent, as the outbox did before issue 12 item
+2a) against the adapter's bulk publish, a batch of one and a batch of --batch.
 
-Run: .venv/bin/python -m bench.sidecar [--calls 2000 --rounds 3]
+Run: .venv/bin/python -m bench.sidecar [--calls 2000 --rounds 3 --batch 100]
 Starts the local stack with create-task and chat only (no consumer reads what this publishes), then,
-from this process as those functions would: publishes a CloudEvent with its trace context to
+from this process as those functions would: publishes CloudEvents with their trace context to
 task-events through create-task's sidecar, and reads then saves a state key with its ETag through
-chat's. The rounds alternate the two clients so the machine's other load falls on both alike; each
-cell is the median of the rounds. Then what a fresh process's first call costs with each client,
-import and connection included.
+chat's. The rounds alternate the clients so the machine's other load falls on all alike; each cell
+is the median of the rounds, per event for the publishes (each cell publishes --calls events) and per
+call for state. Then what a fresh process's first call costs with each client, import and connection
+included.
 """
 
 from __future__ import annotations
@@ -29,10 +32,12 @@ from bench.common import BENCH_STATE, machine
 from bench.cpu import _cpu_of
 from doable.adapters.dapr import DaprSidecar
 from doable.domain.model import new_id
+from doable.services.ports import Outgoing
 from doable_dev.layout import FunctionPorts
 from doable_dev.stack import Stack
 
 Call = Callable[[int], None]
+Cell = tuple[str, str]  # (operation, client)
 # A fresh process's first call, as a function's first secret read on /readyz: the client's import, its
 # connection and one call, after the modules both adapters share (the CPU it prints, in ms).
 FIRST_CALL = {
@@ -60,9 +65,15 @@ def event(n: int) -> str:
             "type": "task.created",
             "datacontenttype": "application/json",
             "subject": f"task-{n}",
+            "traceparent": traceparent(n),
             "data": {"task_id": new_id(), "user_id": new_id(), "title": "sidecar bench " * 4, "tags": ["a"]},
         }
     )
+
+
+def outgoing(n: int) -> Outgoing:
+    payload = event(n)
+    return Outgoing(json.loads(payload)["id"], "task-events", f"task-{n % 64}", payload)
 
 
 def traceparent(n: int) -> str:
@@ -88,8 +99,8 @@ def over_grpc(app_id: str, token: str) -> DaprSidecar:
     return sidecar
 
 
-def calls(token: str) -> dict[tuple[str, str], tuple[str, Call]]:
-    """(operation, client) -> (the daprd that serves it, one call)."""
+def calls(token: str, batch: int) -> dict[Cell, tuple[str, Call, int]]:
+    """(operation, client) -> (the daprd that serves it, one call, the events one call publishes)."""
     publisher, chat = over_http("create-task", token), over_http("chat", token)
     sdk_publisher, sdk_chat = over_grpc("create-task", token), over_grpc("chat", token)
     key = f"bench-{new_id()}"
@@ -111,17 +122,38 @@ def calls(token: str) -> dict[tuple[str, str], tuple[str, Call]]:
         assert chat.post("/v1.0/state/statestore", json=[item]).status_code == 204
 
     def grpc_publish(n: int) -> None:
-        sdk_publisher.publish("pubsub", "task-events", f"task-{n % 64}", event(n), traceparent(n))
+        # The adapter's single publish before the outbox published in bulk: daprd wraps the event and
+        # writes its span, a child of the call's trace context, into it.
+        sdk_publisher._call(
+            "bench publish",
+            lambda sdk: sdk.publish_event(
+                "pubsub",
+                "task-events",
+                event(n).encode(),
+                publish_metadata={"partitionKey": f"task-{n % 64}"},
+                data_content_type="application/cloudevents+json",
+            ),
+            metadata=(("traceparent", traceparent(n)),),
+        )
+
+    def bulk_of(size: int) -> Call:
+        def bulk_publish(n: int) -> None:
+            failed = sdk_publisher.publish_batch("pubsub", [outgoing(n * size + i) for i in range(size)])
+            assert not failed, failed
+
+        return bulk_publish
 
     def grpc_state(n: int) -> None:
         _, etag = sdk_chat.get_state("statestore", key)
         sdk_chat.save_state("statestore", key, {"n": n}, etag)
 
     return {
-        ("publish", "HTTP (httpx)"): ("create-task.daprd", http_publish),
-        ("publish", "gRPC (SDK)"): ("create-task.daprd", grpc_publish),
-        ("state get + save", "HTTP (httpx)"): ("chat.daprd", http_state),
-        ("state get + save", "gRPC (SDK)"): ("chat.daprd", grpc_state),
+        ("publish", "HTTP (httpx)"): ("create-task.daprd", http_publish, 1),
+        ("publish", "gRPC (SDK)"): ("create-task.daprd", grpc_publish, 1),
+        ("publish, bulk of 1", "gRPC (SDK stub)"): ("create-task.daprd", bulk_of(1), 1),
+        (f"publish, bulk of {batch}", "gRPC (SDK stub)"): ("create-task.daprd", bulk_of(batch), batch),
+        ("state get + save", "HTTP (httpx)"): ("chat.daprd", http_state, 1),
+        ("state get + save", "gRPC (SDK)"): ("chat.daprd", grpc_state, 1),
     }
 
 
@@ -129,6 +161,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=100, help="events in one bulk publish")
     args = parser.parse_args()
     print(f"machine: {machine()}", file=sys.stderr)
     stack = Stack(
@@ -139,8 +172,8 @@ def main() -> int:
         progress=lambda line: print(f"  {line}", file=sys.stderr),
     )
     with _stack_lock():
-        measured, first = run(stack, args.calls, args.rounds)
-    print(f"{args.rounds} rounds of {args.calls} calls each, medians per call\n")
+        measured, first = run(stack, args.calls, args.rounds, args.batch)
+    print(f"{args.rounds} rounds of {args.calls} calls (publishes: events) each, medians per call or event\n")
     print("| call | client | caller CPU µs | daprd CPU µs | wall µs |")
     print("|---|---|---|---|---|")
     for (operation, client), samples in measured.items():
@@ -173,31 +206,33 @@ def first_call(client: str, token: str) -> float:
 
 
 def run(
-    stack: Stack, count: int, rounds: int
-) -> tuple[dict[tuple[str, str], list[tuple[float, float, float]]], dict[str, list[float]]]:
+    stack: Stack, count: int, rounds: int, batch: int
+) -> tuple[dict[Cell, list[tuple[float, float, float]]], dict[str, list[float]]]:
     stack.start()
     try:
         pids = stack.running_pids()
-        measured: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+        measured: dict[Cell, list[tuple[float, float, float]]] = {}
         token = stack.secrets()["dapr-api-token"]
         first: dict[str, list[float]] = {}
         for _ in range(rounds * 2):
             for client in FIRST_CALL:
                 first.setdefault(client, []).append(first_call(client, token))
-        work = calls(token)
-        for _, call in work.values():
+        work = calls(token, batch)
+        for _, call, _ in work.values():
             for n in range(50):  # warm: connections, first-call paths, the state row
                 call(n)
         for _ in range(rounds):
-            for cell, (daprd, call) in work.items():
+            for cell, (daprd, call, events) in work.items():
+                times = max(1, count // events)  # each publish cell publishes about `count` events
                 cpu, sidecar, wall = time.process_time(), _cpu_of(pids[daprd]), time.perf_counter()
-                for n in range(count):
+                for n in range(times):
                     call(n)
+                units = times * events
                 measured.setdefault(cell, []).append(
                     (
-                        (time.process_time() - cpu) / count,
-                        (_cpu_of(pids[daprd]) - sidecar) / count,
-                        (time.perf_counter() - wall) / count,
+                        (time.process_time() - cpu) / units,
+                        (_cpu_of(pids[daprd]) - sidecar) / units,
+                        (time.perf_counter() - wall) / units,
                     )
                 )
     finally:
