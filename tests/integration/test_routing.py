@@ -37,7 +37,7 @@ def test_each_sidecar_holds_its_functions_subscriptions_with_their_rules(local_s
             (
                 "task-updates",
                 'has(event.seriesid) && has(event.type) && event.type == "task.created"',
-                "/events/batch",
+                "/events",
             ),
         ],
     }

@@ -397,7 +397,7 @@ def test_subscriptions_route_before_the_function_and_bindings_remain_the_same_wi
     assert rules["write-audit-task-events"] is None, "the audit log takes every task event"
     assert rules["spawn-recurrence-task-events"] == [{"match": "has(event.seriesid)", "path": "/events"}]
     batched = {name for name, s in subscriptions.items() if s["spec"].get("bulkSubscribe", {}).get("enabled")}
-    assert batched == {"write-audit-task-events", "notify-reminders", "notify-task-updates"}
+    assert batched == {"write-audit-task-events", "notify-reminders"}
     for name in batched:
         routes = subscriptions[name]["spec"]["routes"]
         paths = [routes.get("default")] if "default" in routes else [r["path"] for r in routes["rules"]]
