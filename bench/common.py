@@ -220,8 +220,8 @@ def stack_target(state_dir: Path) -> Iterator[Target]:
     stack = Stack(
         state_dir, "doable_bench", fresh=True, progress=lambda line: print(f"  {line}", file=sys.stderr)
     )
-    stack.start()
     try:
+        stack.start()  # inside: a start that fails half-way still stops what it started
         secrets = stack.secrets()
         yield Target("stack", "http://127.0.0.1:8080", secrets["database-url"], secrets["jwt-signing-key"])
     finally:

@@ -1,6 +1,6 @@
 """`make bench-events`: commit-to-audit latency, reminder lateness and recurrence spawn lateness on the stack.
 
-Run: .venv/bin/python -m bench.events [--rate 50 --seconds 60 --reminders 100 --series 100]
+Run: .venv/bin/python -m bench.events [--rate 100 --seconds 60 --reminders 100 --series 100]
 Times come from the database (one machine, one clock): audit `recorded_at` - task `created_at`;
 notification `created_at` - `reminder_at`; spawned instance `created_at` - previous `due_at`.
 """
@@ -133,7 +133,7 @@ async def run(target: Target, rate: float, seconds: float, reminders: int, serie
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--rate", type=float, default=100)  # issue 12: audit p95 at 100 creates/s
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--reminders", type=int, default=100)
     parser.add_argument("--series", type=int, default=100)
