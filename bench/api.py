@@ -27,6 +27,7 @@ from bench.common import (
     open_loop,
     run_schedule,
     seed,
+    settle,
 )
 from doable.adapters import db
 from doable.adapters.db import make_engine
@@ -68,14 +69,11 @@ def operations(token: str, task_ids: list[str], rng: random.Random) -> dict[str,
     return {"create": create, "get": get, "search": search, "list": listing}
 
 
-SETTLE_SECONDS = 15  # creates leave events for the consumers: let them drain before the next operation
-
-
 async def fixed_rate(target: Target, ops: dict[str, Callable[[], Request]], duration: float) -> list[Result]:
     results = []
     for name, make in ops.items():
         results.append(await open_loop(name, target.base_url, 100, duration, make))
-        await asyncio.sleep(SETTLE_SECONDS)
+        await settle()  # creates leave events for the consumers: they drain before the next operation
     return results
 
 
@@ -93,8 +91,8 @@ async def sustainable(
             if result.errors or result.percentile(95) > P95_LIMIT_MS:
                 break
             best[name] = (rate, result)
-            await asyncio.sleep(2)  # let queues drain before the next step
-        await asyncio.sleep(SETTLE_SECONDS)
+            await settle()  # queues drain before the next step
+        await settle()
     return best
 
 

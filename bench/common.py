@@ -149,6 +149,30 @@ async def run_schedule(
     return result
 
 
+def cpu_busy() -> tuple[float, float]:
+    """(busy, total) CPU time of the whole machine so far, in clock ticks, from /proc/stat."""
+    fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+async def settle(busy_limit: float = 0.2, timeout: float = 240) -> float:
+    """Waits until the machine is nearly idle (under `busy_limit` of its CPUs for two seconds running):
+    the work the last operation set off (event consumers, Kafka, the relay, PostgreSQL's checkpoints)
+    has finished and will not bill the next one. Returns the seconds waited."""
+    started, quiet = time.monotonic(), 0
+    busy, total = cpu_busy()
+    while quiet < 2 and time.monotonic() - started < timeout:
+        await asyncio.sleep(1)
+        now_busy, now_total = cpu_busy()
+        share = (now_busy - busy) / max(now_total - total, 1)
+        busy, total = now_busy, now_total
+        quiet = quiet + 1 if share < busy_limit else 0
+    waited = time.monotonic() - started
+    print(f"  settled in {waited:.0f} s", file=sys.stderr)
+    return waited
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

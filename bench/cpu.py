@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.common import BENCH_STATE, TAGS, WORDS, Request, machine, open_loop, seed, stack_target
+from bench.common import BENCH_STATE, TAGS, WORDS, Request, machine, open_loop, seed, settle, stack_target
 from doable_dev.stack import Stack
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -67,7 +67,7 @@ async def profile(
 ) -> str:
     before, received_before = process_cpu(stack), received(stack)
     result = await open_loop(name, base_url, rate, seconds, make)
-    await asyncio.sleep(5)  # consumers, relay and sidecars finish the events these requests caused
+    await settle()  # consumers, relay and sidecars finish the events these requests caused
     after, received_after = process_cpu(stack), received(stack)
     spent = {key: after.get(key, 0.0) - before.get(key, 0.0) for key in after}
     total = sum(spent.values())
