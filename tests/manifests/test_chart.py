@@ -129,16 +129,13 @@ def test_every_component_is_scoped_to_functions_that_exist(cloud: list[Resource]
 
 
 def test_component_names_match_the_local_profile(cloud: list[Resource], cloud_tools: CloudTools) -> None:
-    """The code names components, not profiles: both profiles must offer the same names."""
+    """The code names components, not profiles: both profiles must offer the same names, and the same
+    subscriptions."""
     local_files = sorted((REPO / "dapr" / "local" / "components").glob("*.yaml"))
     if not local_files:
         pytest.fail("dapr/local/components has no components to compare with")
-    local = {
-        doc["metadata"]["name"]: doc
-        for path in local_files
-        for doc in cloud_tools.yaml_to_json(path.read_text())
-        if doc.get("kind") == "Component"
-    }
+    documents = [doc for path in local_files for doc in cloud_tools.yaml_to_json(path.read_text())]
+    local = {doc["metadata"]["name"]: doc for doc in documents if doc.get("kind") == "Component"}
     cloud_components = of_kind(cloud, "Component", "dapr.io")
     assert set(local) == set(cloud_components)
     # The secret store is the one component whose type differs by design (a file locally).
@@ -149,10 +146,7 @@ def test_component_names_match_the_local_profile(cloud: list[Resource], cloud_to
         for key in ("route", "topics", "consumerGroup", "direction"):
             assert metadata_value(component, key) == metadata_value(local[name], key), f"{name} {key}"
     local_subscriptions = {
-        doc["metadata"]["name"]: doc
-        for path in local_files
-        for doc in cloud_tools.yaml_to_json(path.read_text())
-        if doc.get("kind") == "Subscription"
+        doc["metadata"]["name"]: doc for doc in documents if doc.get("kind") == "Subscription"
     }
     cloud_subscriptions = of_kind(cloud, "Subscription", "dapr.io")
     assert set(local_subscriptions) == set(cloud_subscriptions)
