@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
@@ -164,10 +165,9 @@ def span(
     attributes: dict[str, str] | None = None,
 ) -> Iterator[trace.Span]:
     """A span continuing the trace of `parent` (a traceparent), current for logs and outgoing calls."""
-    parent_context = _propagator.extract({"traceparent": parent}) if parent else None
     tracer = trace.get_tracer("doable")
     with tracer.start_as_current_span(
-        name, context=parent_context, kind=kind, attributes=attributes
+        name, context=_context_of(parent), kind=kind, attributes=attributes
     ) as current:
         token = traceparent_var.set(current_traceparent())
         try:
@@ -176,10 +176,31 @@ def span(
             traceparent_var.reset(token)
 
 
+def detached_span(
+    name: str, parent: str | None, kind: SpanKind, attributes: dict[str, str] | None = None
+) -> trace.Span:
+    """A span continuing the trace of `parent`, not made current: for work on many requests' events at
+    once (an outbox batch), where each event's span lives beside the others. The caller ends it."""
+    return trace.get_tracer("doable").start_span(
+        name, context=_context_of(parent), kind=kind, attributes=attributes
+    )
+
+
 def current_traceparent() -> str | None:
     carrier: dict[str, str] = {}
     _propagator.inject(carrier)
     return carrier.get("traceparent")
+
+
+def traceparent_of(current: trace.Span) -> str | None:
+    """The trace context that continues under `current` (None when it records nothing to continue)."""
+    carrier: dict[str, str] = {}
+    _propagator.inject(carrier, context=trace.set_span_in_context(current))
+    return carrier.get("traceparent")
+
+
+def _context_of(traceparent: str | None) -> Context | None:
+    return _propagator.extract({"traceparent": traceparent}) if traceparent else None
 
 
 class JsonFormatter(logging.Formatter):

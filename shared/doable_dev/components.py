@@ -55,26 +55,23 @@ def write_configurations(folder: Path) -> None:
 
 
 def consumer_groups(functions: Iterable[str]) -> dict[str, str]:
-
+    """The Kafka consumer group of each of these functions' subscriptions (group → app id): the pub/sub
+    component names it, per app ("{appID}")."""
     import yaml
 
     running = set(functions)
     resources = [yaml.safe_load(p.read_text()) for p in sorted((DAPR_LOCAL / "components").glob("*.yaml"))]
-    metadata = {
-        r["metadata"]["name"]: {m["name"]: m.get("value") for m in r["spec"].get("metadata", [])}
+    group_of = {
+        r["metadata"]["name"]: str(
+            {m["name"]: m.get("value") for m in r["spec"]["metadata"]}.get("consumerGroup")
+        )
         for r in resources
-        if r["kind"] == "Component"
+        if r["kind"] == "Component" and r["spec"]["type"].startswith("pubsub.")
     }
-    groups: dict[str, str] = {}
-    for resource in resources:
-        apps = [app for app in resource.get("scopes", []) if app in running]
-        if resource["kind"] == "Subscription":
-            # The pub/sub component names the group, per app ("{appID}").
-            group = str(metadata[resource["spec"]["pubsubname"]]["consumerGroup"])
-            groups.update({group.replace("{appID}", app): app for app in apps})
-        elif (
-            resource["spec"]["type"] == "bindings.kafka"
-            and metadata[resource["metadata"]["name"]].get("direction") == "input"
-        ):
-            groups.update({str(metadata[resource["metadata"]["name"]]["consumerGroup"]): app for app in apps})
-    return groups
+    return {
+        group_of[r["spec"]["pubsubname"]].replace("{appID}", app): app
+        for r in resources
+        if r["kind"] == "Subscription"
+        for app in r.get("scopes", [])
+        if app in running
+    }

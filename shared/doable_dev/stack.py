@@ -174,17 +174,17 @@ class Stack:
     @staticmethod
     def events_consumed(function: str) -> dict[tuple[str, str], float]:
         """What an event function has received so far, by (event type, outcome), from its own /metrics."""
-        import re
-
         import httpx
+        from prometheus_client.parser import text_string_to_metric_families
 
         text = httpx.get(f"http://127.0.0.1:{FunctionPorts.of(function).app}/metrics", timeout=10).text
-        counts: dict[tuple[str, str], float] = {}
-        for labels, value in re.findall(r"^doable_events_consumed_total\{([^}]*)\} (\S+)$", text, re.M):
-            pairs = dict(re.findall(r'(\w+)="([^"]*)"', labels))
-            if pairs.get("function") == function:
-                counts[(pairs["type"], pairs["outcome"])] = float(value)
-        return counts
+        return {
+            (sample.labels["type"], sample.labels["outcome"]): sample.value
+            for family in text_string_to_metric_families(text)
+            if family.name == "doable_events_consumed"
+            for sample in family.samples
+            if sample.name == "doable_events_consumed_total" and sample.labels.get("function") == function
+        }
 
     # --- bookkeeping -----------------------------------------------------------------------------
 

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
 from collections.abc import Sequence
 from datetime import timedelta
 
-from opentelemetry import trace
-from opentelemetry.context import Context
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode, set_span_in_context
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import Engine
 
 from doable.adapters.repositories.outbox import Outbox
 from doable.domain.events import Event
 from doable.domain.model import utcnow
+from doable.observability import detached_span, traceparent_of
 from doable.services.ports import EventPublisher, Outgoing, PublishFailed
 
 log = logging.getLogger(__name__)
-_tracer = trace.get_tracer("doable")
-_propagator = TraceContextTextMapPropagator()
 
 
 class OutboxDispatcher:
@@ -62,16 +57,18 @@ class OutboxDispatcher:
         that span's context to its consumers: the events of one batch come from many requests.
         """
         spans = [
-            _tracer.start_span(
+            detached_span(
                 f"publish {event.topic}",
-                _propagator.extract({"traceparent": event.traceparent or ""}, context=Context()),
+                event.traceparent,
                 SpanKind.PRODUCER,
                 {"doable.event_id": event.id, "doable.event_type": event.type},
             )
             for event in batch
         ]
         messages = [
-            Outgoing(event.id, event.topic.value, event.partition_key, _payload(event, producer))
+            Outgoing(
+                event.id, event.topic.value, event.partition_key, event.to_json(traceparent_of(producer))
+            )
             for event, producer in zip(batch, spans, strict=True)
         ]
         failed: dict[str, str]
@@ -92,16 +89,6 @@ class OutboxDispatcher:
                 log.warning("event %s left for the outbox relay: %s", event.id, reason)
             producer.end()
         return published
-
-
-def _payload(event: Event, producer: Span) -> str:
-    """The event's CloudEvent, its trace context the producer span's (when the span has one)."""
-    carrier: dict[str, str] = {}
-    _propagator.inject(carrier, context=set_span_in_context(producer))
-    envelope = event.to_cloudevent()
-    if "traceparent" in carrier:
-        envelope["traceparent"] = carrier["traceparent"]
-    return json.dumps(envelope, separators=(",", ":"))
 
 
 def relay(

@@ -165,8 +165,13 @@ class Event:
             envelope["reminderat"] = format_time(self.task.reminder_at)
         return envelope
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_cloudevent(), separators=(",", ":"))
+    def to_json(self, traceparent: str | None = None) -> str:
+        """The structured-mode CloudEvent; `traceparent`, when given, is carried instead of the event's own
+        (the producer span's, so that consumers continue under it)."""
+        envelope = self.to_cloudevent()
+        if traceparent:
+            envelope["traceparent"] = traceparent
+        return json.dumps(envelope, separators=(",", ":"))
 
     @classmethod
     def from_cloudevent(cls, envelope: dict[str, Any], topic: Topic | None = None) -> Event:

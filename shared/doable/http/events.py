@@ -152,17 +152,17 @@ class EventFunction(HttpFunction):
         except InvalidEvent as error:
             self._dead_letter_unreadable(uow, _event_id(payload), str(error), payload)
             return json_response({"status": "DROP", "reason": str(error)})
-        if self.effect is None or (self.wants is not None and not self.wants(event)):
+        effect = self.effect
+        if effect is None or not self._wants(event):
             outcome = Outcome.IGNORED
         else:
             # The consumer's span continues the trace of the request that caused the event.
             with self._span(event) as current:
-                effect = self.effect
                 outcome = consume(uow, self.name, event, lambda work, event: effect(request.app, work, event))
                 current.set_attribute("doable.outcome", outcome.value)
                 if outcome is Outcome.PROCESSED and self.after is not None:
                     self.after(request, event)
-        EVENTS_CONSUMED.labels(self.name, event.type, outcome).inc()
+        self._count(event, outcome)
         if outcome is Outcome.FAILED:
             # Not 2xx: the binding or subscription redelivers it after its backoff.
             return problem(
@@ -171,7 +171,6 @@ class EventFunction(HttpFunction):
                 f"{FAILURES_MAX} failures (see the function's log for the error)",
             )
         if outcome is Outcome.DEAD_LETTER:
-            DEAD_LETTERS.labels(self.name).inc()
             return json_response({"status": "DROP", "outcome": outcome})
         return json_response({"status": "SUCCESS", "outcome": outcome})
 
@@ -196,9 +195,9 @@ class EventFunction(HttpFunction):
                 self._dead_letter_unreadable(uow, _event_id(raw), str(error), raw)
                 statuses[entry["entryId"]] = "DROP"
                 continue
-            if self.effect is None or (self.wants is not None and not self.wants(event)):
-                EVENTS_CONSUMED.labels(self.name, event.type, Outcome.IGNORED).inc()
-                statuses[entry_id] = "SUCCESS"
+            if self.effect is None or not self._wants(event):
+                self._count(event, Outcome.IGNORED)
+                statuses[entry_id] = ENTRY_STATUS[Outcome.IGNORED]
             else:
                 wanted.append((entry_id, event))
         effect = self.effect
@@ -213,15 +212,21 @@ class EventFunction(HttpFunction):
                 for current, outcome in zip(traced, outcomes, strict=True):
                     current.set_attribute("doable.outcome", outcome.value)
             for (entry_id, event), outcome in zip(wanted, outcomes, strict=True):
-                EVENTS_CONSUMED.labels(self.name, event.type, outcome).inc()
-                if outcome is Outcome.DEAD_LETTER:
-                    DEAD_LETTERS.labels(self.name).inc()
+                self._count(event, outcome)
                 if outcome is Outcome.PROCESSED and self.after is not None:
                     self.after(request, event)
                 statuses[entry_id] = ENTRY_STATUS[outcome]
         return json_response(
             {"statuses": [{"entryId": key, "status": value} for key, value in statuses.items()]}
         )
+
+    def _wants(self, event: Event) -> bool:
+        return self.wants is None or self.wants(event)
+
+    def _count(self, event: Event, outcome: Outcome) -> None:
+        EVENTS_CONSUMED.labels(self.name, event.type, outcome).inc()
+        if outcome is Outcome.DEAD_LETTER:
+            DEAD_LETTERS.labels(self.name).inc()
 
     def _span(self, event: Event) -> AbstractContextManager[Span]:
         return span(
