@@ -280,6 +280,13 @@ clusterDNS: [$DNS_SERVICE_IP]
 resolvConf: /etc/resolv.conf
 registerNode: true
 serializeImagePulls: false
+# Every image is built on this machine and no registry can give it back: image garbage collection
+# (the pause image first) would leave every new pod unable to start. The disk is shared with the rest
+# of the machine, whose use moves the percentages the kubelet sees, so GC is off and eviction only
+# acts when the disk is nearly full.
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard: {memory.available: "100Mi", nodefs.available: "3%", imagefs.available: "3%"}
 YAML
 start kubelet "$BIN/kubelet" --config "$STATE/config/kubelet.yaml" \
   --kubeconfig "$STATE/kubeconfig/kubelet.kubeconfig" --hostname-override "$NODE_NAME" --node-ip "$NODE_IP" \
